@@ -1,0 +1,87 @@
+// config/config.h — Till's configuration: what can be set, from where, and validation.
+//
+// Sources, lowest precedence first: built-in defaults < TOML file (--config FILE or
+// TILL_CONFIG) < TILL_* environment variables < command-line flags. Every setting has one
+// dotted key (`server.listen`), one environment variable (`TILL_SERVER_LISTEN`) and possibly
+// a flag (`--listen`). Loading never stops at the first problem: it returns every invalid or
+// unknown key, each named, so an operator fixes a file in one pass.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "base/result.h"
+
+namespace till::config {
+
+struct ServerConfig {
+  std::string listen_host = "127.0.0.1";
+  std::uint16_t listen_port = 4242;           // 0 = pick a free port (tests)
+  int threads = 0;                            // I/O threads; 0 = one per core
+  std::size_t header_limit_bytes = 16 * 1024;        // larger request head -> 431
+  std::size_t body_limit_bytes = 1024 * 1024;        // larger body -> 413
+  std::int64_t header_timeout_ms = 10'000;    // whole request head must arrive within this
+  std::int64_t body_timeout_ms = 30'000;      // whole body must arrive within this
+  std::int64_t idle_timeout_ms = 60'000;      // keep-alive connection with no request
+  std::int64_t shutdown_grace_ms = 30'000;    // in-flight requests get this long on SIGTERM
+};
+
+struct StorageConfig {
+  std::string data_dir = "./var";  // SQLite file is <data_dir>/till.db
+  std::string database_url;        // empty = SQLite in data_dir; postgres://... = PostgreSQL
+  int pool_size = 8;               // PostgreSQL connections (SQLite: reader connections)
+  std::int64_t busy_timeout_ms = 5'000;
+  int retry_attempts_max = 5;      // busy / serialization-failure retries per transaction
+};
+
+struct LogConfig {
+  std::string level = "info";  // trace, debug, info, warn, error
+};
+
+struct Config {
+  ServerConfig server;
+  StorageConfig storage;
+  LogConfig log;
+};
+
+// One problem with the configuration, naming the key and where the bad value came from.
+struct ConfigProblem {
+  std::string key;      // dotted key, e.g. "server.listen"; the raw name for unknown keys
+  std::string source;   // e.g. "till.toml:3", "env TILL_SERVER_LISTEN", "flag --listen"
+  std::string message;  // e.g. "expected HOST:PORT, got 'abc'"
+};
+
+// Renders a problem as one line: "<source>: <key>: <message>".
+std::string to_string(const ConfigProblem& problem);
+
+// Where configuration comes from. The CLI fills this; tests build it by hand.
+struct ConfigSources {
+  std::optional<std::string> file_path;  // TOML file; nullopt = none (or TILL_CONFIG if set in env)
+  std::vector<std::pair<std::string, std::string>> env;  // NAME=VALUE pairs (pass environ)
+  std::vector<std::pair<std::string, std::string>> flags;  // dotted key -> value, from flags
+};
+
+// Loads, merges and validates. Either a complete valid Config or every problem found.
+Expected<Config, std::vector<ConfigProblem>> load_config(const ConfigSources& sources);
+
+// Reads the process environment into NAME=VALUE pairs (only TILL_* variables).
+std::vector<std::pair<std::string, std::string>> till_environment();
+
+// Documentation of every setting (key, env var, flag, default, description) — printed by
+// `till config keys` and used to keep docs/configuration.md honest.
+struct SettingDoc {
+  std::string key;
+  std::string env;
+  std::string flag;  // empty when the setting has no flag
+  std::string default_value;
+  std::string description;
+};
+std::vector<SettingDoc> setting_docs();
+
+// Parses "HOST:PORT" / "[v6]:PORT" used by server.listen; exposed for tests and fuzzing.
+Result<std::pair<std::string, std::uint16_t>> parse_listen_address(std::string_view text);
+
+}  // namespace till::config
