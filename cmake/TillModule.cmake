@@ -6,7 +6,7 @@ add_library(till_warnings INTERFACE)
 target_compile_options(till_warnings INTERFACE
   -Wall -Wextra -Wpedantic -Werror
   -Wshadow -Wnon-virtual-dtor -Wold-style-cast -Wcast-align -Woverloaded-virtual
-  -Wconversion -Wnull-dereference -Wimplicit-fallthrough -Wformat=2)
+  -Wconversion -Wimplicit-fallthrough -Wformat=2)
 
 # till_module(NAME SOURCES a.cpp b.cpp DEPS other_lib ...)
 # One static library per module: till_<NAME>, include root is src/ so headers are included as

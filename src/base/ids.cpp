@@ -3,13 +3,12 @@
 #include <array>
 #include <cassert>
 
+#include "base/int128.h"
 #include "base/random.h"
 
 namespace till {
 
 namespace {
-
-using u128 = unsigned __int128;
 
 constexpr std::string_view kAlphabet =
     "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";

@@ -33,7 +33,8 @@ Unexpected<std::decay_t<E>> unexpected(E&& error) {
 template <class T, class E>
 class [[nodiscard]] Expected {
  public:
-  Expected(T value) : state_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit by design
+  Expected(T value)
+      : state_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit by design
   template <class G>
   Expected(Unexpected<G> error)  // NOLINT: implicit by design, like std::expected
       : state_(std::in_place_index<1>, E(std::move(error).error())) {}

@@ -1,0 +1,80 @@
+// till — one binary, many subcommands (see `till --help`).
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <optional>
+#include <string>
+
+#include "cli/commands.h"
+
+namespace {
+
+// Flags shared by commands that load configuration. Each flag is an override of one dotted
+// configuration key, applied with the highest precedence.
+struct ConfigFlags {
+  std::string config_file;
+  std::string listen;
+  std::string data_dir;
+  std::string database;
+  std::string log_level;
+
+  void add_to(CLI::App& command, bool with_server_flags) {
+    command.add_option("--config", config_file, "TOML configuration file (default: $TILL_CONFIG)");
+    command.add_option("--data-dir", data_dir, "Directory for the embedded SQLite database");
+    command.add_option("--database", database, "postgres://... URL; selects PostgreSQL");
+    command.add_option("--log-level", log_level, "trace, debug, info, warn or error");
+    if (with_server_flags) command.add_option("--listen", listen, "HOST:PORT to listen on");
+  }
+
+  till::config::ConfigSources to_sources() const {
+    till::config::ConfigSources sources;
+    if (!config_file.empty()) sources.file_path = config_file;
+    sources.env = till::config::till_environment();
+    auto add = [&](const char* key, const std::string& value) {
+      if (!value.empty()) sources.flags.emplace_back(key, value);
+    };
+    add("server.listen", listen);
+    add("storage.data_dir", data_dir);
+    add("storage.database_url", database);
+    add("log.level", log_level);
+    return sources;
+  }
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Till — a self-hosted payments platform. See README.md and docs/."};
+  app.require_subcommand(1);
+  app.set_help_all_flag("--help-all", "Show help for every subcommand");
+
+  ConfigFlags serve_flags;
+  CLI::App* serve = app.add_subcommand("serve", "Run the HTTP APIs and background workers");
+  serve_flags.add_to(*serve, true);
+
+  ConfigFlags migrate_flags;
+  CLI::App* migrate = app.add_subcommand("migrate", "Apply pending database migrations");
+  migrate_flags.add_to(*migrate, false);
+
+  CLI::App* config = app.add_subcommand("config", "Inspect configuration");
+  config->require_subcommand(1);
+  ConfigFlags check_flags;
+  CLI::App* check = config->add_subcommand(
+      "check", "Validate configuration from file, environment and flags; exit 2 on problems");
+  check_flags.add_to(*check, true);
+  CLI::App* keys = config->add_subcommand("keys", "List every setting with its default");
+
+  CLI::App* version = app.add_subcommand("version", "Print version and build information");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    return app.exit(error) == 0 ? till::cli::kExitOk : till::cli::kExitUsage;
+  }
+
+  if (serve->parsed()) return till::cli::run_serve(serve_flags.to_sources());
+  if (migrate->parsed()) return till::cli::run_migrate(migrate_flags.to_sources());
+  if (check->parsed()) return till::cli::run_config_check(check_flags.to_sources());
+  if (keys->parsed()) return till::cli::run_config_keys();
+  if (version->parsed()) return till::cli::run_version();
+  return till::cli::kExitUsage;
+}

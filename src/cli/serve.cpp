@@ -1,0 +1,136 @@
+// `till serve` and `till migrate`: open the database, bring the schema up to date (SQLite) or
+// check it (PostgreSQL, where `till migrate` is a deliberate deploy step), then serve.
+#include <cstdio>
+#include <memory>
+
+#include "api/server.h"
+#include "api/system_routes.h"
+#include "cli/build_info.h"
+#include "cli/commands.h"
+#include "obs/log.h"
+#include "obs/metrics.h"
+#include "store/migrations.h"
+#include "store/store.h"
+
+namespace till::cli {
+
+namespace {
+
+store::StoreOptions store_options(const config::StorageConfig& storage) {
+  store::StoreOptions options;
+  options.data_dir = storage.data_dir;
+  options.database_url = storage.database_url;
+  options.pool_size = storage.pool_size;
+  options.busy_timeout_ms = storage.busy_timeout_ms;
+  options.retry_attempts_max = storage.retry_attempts_max;
+  return options;
+}
+
+api::ServerOptions server_options(const config::Config& config) {
+  api::ServerOptions options;
+  options.listen_host = config.server.listen_host;
+  options.listen_port = config.server.listen_port;
+  options.io_threads = config.server.threads;
+  options.blocking_threads = config.storage.pool_size;
+  options.header_limit_bytes = config.server.header_limit_bytes;
+  options.body_limit_bytes = config.server.body_limit_bytes;
+  options.header_timeout_ms = config.server.header_timeout_ms;
+  options.body_timeout_ms = config.server.body_timeout_ms;
+  options.idle_timeout_ms = config.server.idle_timeout_ms;
+  options.write_timeout_ms = config.server.body_timeout_ms;
+  options.shutdown_grace_ms = config.server.shutdown_grace_ms;
+  return options;
+}
+
+// Prints a start-up failure for humans (stderr) and as a log line, and returns the status.
+int startup_failure(std::string_view what, std::string_view message) {
+  obs::error("startup failed", {{"step", what}, {"error", message}});
+  std::fprintf(stderr, "till: %.*s: %.*s\n", static_cast<int>(what.size()), what.data(),
+               static_cast<int>(message.size()), message.data());
+  return kExitFailure;
+}
+
+// SQLite migrates on start (an embedded database has no separate deploy step); PostgreSQL
+// only checks, because with several nodes migrations belong to the deploy, not to each boot.
+std::optional<std::string> prepare_schema(store::Database& database) {
+  if (database.dialect() == store::Dialect::sqlite) {
+    auto migrated = store::migrate(database);
+    if (!migrated) return migrated.error().message;
+    return std::nullopt;
+  }
+  auto status = store::schema_status(database);
+  if (!status) return status.error().message;
+  if (!status->pending.empty()) {
+    return "the database schema is at version " + std::to_string(status->database_version) +
+           " but this binary needs version " + std::to_string(status->binary_version) +
+           "; run `till migrate --database ...` first";
+  }
+  return std::nullopt;
+}
+
+Result<void> check_ready(store::Database& database) {
+  if (auto ping = database.ping(); !ping) return fail("database_unreachable", ping.error().message);
+  auto status = store::schema_status(database);
+  if (!status) return fail("schema_invalid", status.error().message);
+  if (!status->ready()) {
+    return fail("schema_outdated",
+                "database schema is at version " + std::to_string(status->database_version) +
+                    "; this binary needs " + std::to_string(status->binary_version));
+  }
+  return {};
+}
+
+std::optional<config::Config> load_and_init_logging(const config::ConfigSources& sources) {
+  auto config = load_config_or_report(sources);
+  if (!config) return std::nullopt;
+  obs::init_logging(*obs::parse_log_level(config->log.level));
+  return config;
+}
+
+}  // namespace
+
+int run_serve(const config::ConfigSources& sources) {
+  const auto config = load_and_init_logging(sources);
+  if (!config) return kExitUsage;
+
+  auto database = store::open_database(store_options(config->storage));
+  if (!database) return startup_failure("cannot open the database", database.error().message);
+  if (auto problem = prepare_schema(**database)) {
+    return startup_failure("database schema", *problem);
+  }
+
+  obs::MetricsRegistry registry;
+  obs::register_process_metrics(registry, build_version(), build_commit());
+  api::Router router;
+  store::Database& db = **database;
+  api::add_system_routes(router, registry, [&db] { return check_ready(db); });
+
+  api::Server server(server_options(*config), router, registry);
+  const auto port = server.bind();
+  if (!port) return startup_failure("cannot listen", port.error().message);
+
+  const std::string url = "http://" + config->server.listen_host + ":" + std::to_string(*port);
+  obs::info("listening", {{"url", url},
+                          {"database", db.describe()},
+                          {"version", build_version()},
+                          {"commit", build_commit()}});
+  std::printf("Till is listening on %s (database: %s)\n", url.c_str(), db.describe().c_str());
+  std::fflush(stdout);
+
+  server.run();
+  return kExitOk;
+}
+
+int run_migrate(const config::ConfigSources& sources) {
+  const auto config = load_and_init_logging(sources);
+  if (!config) return kExitUsage;
+  auto database = store::open_database(store_options(config->storage));
+  if (!database) return startup_failure("cannot open the database", database.error().message);
+  auto status = store::migrate(**database);
+  if (!status) return startup_failure("migration failed", status.error().message);
+  std::printf("database %s is at schema version %d\n", (*database)->describe().c_str(),
+              status->database_version);
+  return kExitOk;
+}
+
+}  // namespace till::cli
