@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -19,14 +20,14 @@ namespace till::config {
 
 struct ServerConfig {
   std::string listen_host = "127.0.0.1";
-  std::uint16_t listen_port = 4242;           // 0 = pick a free port (tests)
-  int threads = 0;                            // I/O threads; 0 = one per core
-  std::size_t header_limit_bytes = 16 * 1024;        // larger request head -> 431
-  std::size_t body_limit_bytes = 1024 * 1024;        // larger body -> 413
-  std::int64_t header_timeout_ms = 10'000;    // whole request head must arrive within this
-  std::int64_t body_timeout_ms = 30'000;      // whole body must arrive within this
-  std::int64_t idle_timeout_ms = 60'000;      // keep-alive connection with no request
-  std::int64_t shutdown_grace_ms = 30'000;    // in-flight requests get this long on SIGTERM
+  std::uint16_t listen_port = 4242;            // 0 = pick a free port (tests)
+  int threads = 0;                             // I/O threads; 0 = one per core
+  std::size_t header_limit_bytes = 16 * 1024;  // larger request head -> 431
+  std::size_t body_limit_bytes = 1024 * 1024;  // larger body -> 413
+  std::int64_t header_timeout_ms = 10'000;     // whole request head must arrive within this
+  std::int64_t body_timeout_ms = 30'000;       // whole body must arrive within this
+  std::int64_t idle_timeout_ms = 60'000;       // keep-alive connection with no request
+  std::int64_t shutdown_grace_ms = 30'000;     // in-flight requests get this long on SIGTERM
 };
 
 struct StorageConfig {
@@ -34,7 +35,7 @@ struct StorageConfig {
   std::string database_url;        // empty = SQLite in data_dir; postgres://... = PostgreSQL
   int pool_size = 8;               // PostgreSQL connections (SQLite: reader connections)
   std::int64_t busy_timeout_ms = 5'000;
-  int retry_attempts_max = 5;      // busy / serialization-failure retries per transaction
+  int retry_attempts_max = 5;  // busy / serialization-failure retries per transaction
 };
 
 struct LogConfig {
@@ -54,18 +55,26 @@ struct ConfigProblem {
   std::string message;  // e.g. "expected HOST:PORT, got 'abc'"
 };
 
-// Renders a problem as one line: "<source>: <key>: <message>".
+// Renders a problem as one line: "<source>: <key>: <message>". Problems with the file as a
+// whole (unreadable, TOML syntax error) have an empty key and render as "<source>: <message>".
 std::string to_string(const ConfigProblem& problem);
 
 // Where configuration comes from. The CLI fills this; tests build it by hand.
 struct ConfigSources {
   std::optional<std::string> file_path;  // TOML file; nullopt = none (or TILL_CONFIG if set in env)
-  std::vector<std::pair<std::string, std::string>> env;  // NAME=VALUE pairs (pass environ)
+  std::vector<std::pair<std::string, std::string>> env;    // NAME=VALUE pairs (pass environ)
   std::vector<std::pair<std::string, std::string>> flags;  // dotted key -> value, from flags
 };
 
 // Loads, merges and validates. Either a complete valid Config or every problem found.
 Expected<Config, std::vector<ConfigProblem>> load_config(const ConfigSources& sources);
+
+// As above, but the TOML document is `toml_text` instead of a file; problems in it name
+// `source_name` (e.g. "till.toml:3"). sources.file_path must be empty and TILL_CONFIG in
+// sources.env is ignored: the text is the file. For tests and fuzzing; never throws.
+Expected<Config, std::vector<ConfigProblem>> load_config(std::string_view toml_text,
+                                                         std::string_view source_name,
+                                                         const ConfigSources& sources);
 
 // Reads the process environment into NAME=VALUE pairs (only TILL_* variables).
 std::vector<std::pair<std::string, std::string>> till_environment();

@@ -1,0 +1,208 @@
+#include "config/settings.h"
+
+#include <algorithm>
+#include <array>
+#include <cassert>
+#include <type_traits>
+#include <utility>
+
+#include "config/text.h"
+
+namespace till::config::internal {
+namespace {
+
+constexpr std::int64_t kib_bytes = 1024;
+constexpr std::int64_t mib_bytes = 1024 * kib_bytes;
+constexpr std::int64_t hour_ms = 3'600'000;
+constexpr std::int64_t threads_max = 256;
+// A path longer than PATH_MAX cannot be opened; say so now rather than at first write.
+constexpr std::size_t data_dir_length_max = 4096;
+constexpr std::string_view no_flag;
+
+// `config.*section.*field` is the integer field a row stores to; bounds in the row keep the
+// value inside the field's type, and the assert checks that the row's bounds do.
+template <auto section, auto field>
+void store_integer(Config& config, std::int64_t value) {
+  auto& target = config.*section.*field;
+  using Field = std::remove_reference_t<decltype(target)>;
+  assert(std::in_range<Field>(value));
+  target = static_cast<Field>(value);
+}
+
+template <auto section, auto field>
+std::string show_integer(const Config& config) {
+  return std::to_string(config.*section.*field);
+}
+
+template <auto section, auto field>
+constexpr Setting integer_setting(std::string_view key, std::string_view flag,
+                                  std::int64_t value_min, std::int64_t value_max,
+                                  std::string_view description) {
+  return Setting{key,
+                 flag,
+                 ValueKind::integer,
+                 value_min,
+                 value_max,
+                 store_integer<section, field>,
+                 nullptr,
+                 show_integer<section, field>,
+                 description};
+}
+
+constexpr Setting text_setting(std::string_view key, std::string_view flag,
+                               Result<void> (*store)(Config&, std::string_view),
+                               std::string (*show)(const Config&), std::string_view description) {
+  return Setting{key, flag, ValueKind::text, 0, 0, nullptr, store, show, description};
+}
+
+Result<void> store_listen(Config& config, std::string_view text) {
+  auto address = parse_listen_address(text);
+  if (!address) return unexpected(address.error());
+  config.server.listen_host = std::move(address->first);
+  config.server.listen_port = address->second;
+  return {};
+}
+
+std::string show_listen(const Config& config) {
+  const std::string& host = config.server.listen_host;
+  const bool ipv6 = host.find(':') != std::string::npos;
+  const std::string port = std::to_string(config.server.listen_port);
+  return ipv6 ? "[" + host + "]:" + port : host + ":" + port;
+}
+
+Result<void> store_data_dir(Config& config, std::string_view text) {
+  if (text.empty()) return fail("empty", "must not be empty; name a directory such as './var'");
+  if (text.size() > data_dir_length_max) return fail("too_long", "longer than 4096 bytes");
+  // The OS reads paths as C strings: a NUL would silently cut the path short.
+  if (text.find('\0') != std::string_view::npos) return fail("nul", "must not contain NUL");
+  config.storage.data_dir = std::string(text);
+  return {};
+}
+
+std::string show_data_dir(const Config& config) { return config.storage.data_dir; }
+
+Result<void> store_database_url(Config& config, std::string_view text) {
+  const bool postgres = text.starts_with("postgres://") || text.starts_with("postgresql://");
+  if (!text.empty() && !postgres) {
+    // The value is not echoed: a database URL usually carries a password, and problems end
+    // up on terminals and in CI logs.
+    return fail("invalid_database_url",
+                "expected empty (SQLite in storage.data_dir) or a URL starting with "
+                "postgres:// or postgresql:// (value not shown: it may hold a password)");
+  }
+  config.storage.database_url = std::string(text);
+  return {};
+}
+
+std::string show_database_url(const Config& config) { return config.storage.database_url; }
+
+Result<void> store_log_level(Config& config, std::string_view text) {
+  constexpr std::array<std::string_view, 5> levels = {"trace", "debug", "info", "warn", "error"};
+  if (std::find(levels.begin(), levels.end(), text) == levels.end()) {
+    return fail("invalid_log_level",
+                "expected trace, debug, info, warn or error, got '" + printable(text) + "'");
+  }
+  config.log.level = std::string(text);
+  return {};
+}
+
+std::string show_log_level(const Config& config) { return config.log.level; }
+
+constexpr std::array settings_table = {
+    text_setting("server.listen", "--listen", store_listen, show_listen,
+                 "Address the HTTP APIs listen on: HOST:PORT with an IPv4 address, a hostname "
+                 "or a bracketed IPv6 address ([::1]:4242). Port 0 picks a free port."),
+    integer_setting<&Config::server, &ServerConfig::threads>(
+        "server.threads", no_flag, 0, threads_max,
+        "I/O threads serving HTTP; 0 means one per CPU core."),
+    integer_setting<&Config::server, &ServerConfig::header_limit_bytes>(
+        "server.header_limit_bytes", no_flag, 1 * kib_bytes, 1 * mib_bytes,
+        "Largest request head (request line and headers) accepted; a larger one gets 431."),
+    integer_setting<&Config::server, &ServerConfig::body_limit_bytes>(
+        "server.body_limit_bytes", no_flag, 1 * kib_bytes, 64 * mib_bytes,
+        "Largest request body accepted; a larger one gets 413."),
+    integer_setting<&Config::server, &ServerConfig::header_timeout_ms>(
+        "server.header_timeout_ms", no_flag, 1, hour_ms,
+        "Time for the whole request head to arrive before the connection is closed."),
+    integer_setting<&Config::server, &ServerConfig::body_timeout_ms>(
+        "server.body_timeout_ms", no_flag, 1, hour_ms,
+        "Time for the whole request body to arrive before the connection is closed."),
+    integer_setting<&Config::server, &ServerConfig::idle_timeout_ms>(
+        "server.idle_timeout_ms", no_flag, 1, hour_ms,
+        "How long a keep-alive connection may wait for its next request."),
+    integer_setting<&Config::server, &ServerConfig::shutdown_grace_ms>(
+        "server.shutdown_grace_ms", no_flag, 1, hour_ms,
+        "On SIGTERM, how long in-flight requests get to finish before the process exits."),
+    text_setting("storage.data_dir", "--data-dir", store_data_dir, show_data_dir,
+                 "Directory for local state; the SQLite database is <data_dir>/till.db."),
+    text_setting("storage.database_url", "--database", store_database_url, show_database_url,
+                 "Empty for SQLite in storage.data_dir; a postgres:// or postgresql:// URL "
+                 "for PostgreSQL."),
+    integer_setting<&Config::storage, &StorageConfig::pool_size>(
+        "storage.pool_size", no_flag, 1, 256,
+        "Database connections: PostgreSQL connections, or SQLite reader connections."),
+    integer_setting<&Config::storage, &StorageConfig::busy_timeout_ms>(
+        "storage.busy_timeout_ms", no_flag, 0, 600'000,
+        "How long a transaction waits for a locked database before it counts as busy."),
+    integer_setting<&Config::storage, &StorageConfig::retry_attempts_max>(
+        "storage.retry_attempts_max", no_flag, 1, 100,
+        "Most times one transaction is retried when the database is busy or reports a "
+        "serialization failure."),
+    text_setting("log.level", "--log-level", store_log_level, show_log_level,
+                 "Least severe log level written: trace, debug, info, warn or error."),
+};
+
+// Checked at compile time so a bad row fails the build, not a deployment. The function
+// pointers are not checked here (GCC cannot compare them in a constant expression under
+// -fsanitize=undefined); integer_setting and text_setting set them consistently.
+consteval bool table_is_well_formed() {
+  for (std::size_t i = 0; i < settings_table.size(); i++) {
+    const Setting& row = settings_table[i];
+    if (row.key.find('.') == std::string_view::npos) return false;
+    if (row.key.find('.') != row.key.rfind('.')) return false;  // exactly one section level
+    if (row.description.empty()) return false;
+    if (!row.flag.empty() && !row.flag.starts_with("--")) return false;
+    if (row.value_min > row.value_max) return false;
+    for (std::size_t j = 0; j < i; j++) {
+      if (settings_table[j].key == row.key) return false;
+      if (!row.flag.empty() && settings_table[j].flag == row.flag) return false;
+    }
+  }
+  return true;
+}
+static_assert(table_is_well_formed());
+
+}  // namespace
+
+std::span<const Setting> settings() { return settings_table; }
+
+const Setting* find_setting_by_key(std::string_view key) {
+  for (const Setting& setting : settings_table) {
+    if (setting.key == key) return &setting;
+  }
+  return nullptr;
+}
+
+const Setting* find_setting_by_env(std::string_view name) {
+  for (const Setting& setting : settings_table) {
+    if (env_name(setting.key) == name) return &setting;
+  }
+  return nullptr;
+}
+
+std::string env_name(std::string_view key) {
+  std::string name = "TILL_";
+  for (const char c : key) {
+    name += c == '.' ? '_' : (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
+  }
+  return name;
+}
+
+std::string_view section_of(std::string_view key) { return key.substr(0, key.find('.')); }
+
+std::string_view leaf_of(std::string_view key) {
+  const std::size_t dot = key.rfind('.');
+  return dot == std::string_view::npos ? key : key.substr(dot + 1);
+}
+
+}  // namespace till::config::internal

@@ -1,0 +1,91 @@
+// Shared by the config tests: the specification of every key, written out by hand so the
+// tests check the settings table instead of reading it back, and small loading helpers.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/config.h"
+
+namespace till::config::testing {
+
+// The contract with operators: key, environment variable, flag and default as written.
+struct KeySpec {
+  std::string_view key;
+  std::string_view env;
+  std::string_view flag;
+  std::string_view default_value;
+};
+
+inline constexpr KeySpec key_specs[] = {
+    {"server.listen", "TILL_SERVER_LISTEN", "--listen", "127.0.0.1:4242"},
+    {"server.threads", "TILL_SERVER_THREADS", "", "0"},
+    {"server.header_limit_bytes", "TILL_SERVER_HEADER_LIMIT_BYTES", "", "16384"},
+    {"server.body_limit_bytes", "TILL_SERVER_BODY_LIMIT_BYTES", "", "1048576"},
+    {"server.header_timeout_ms", "TILL_SERVER_HEADER_TIMEOUT_MS", "", "10000"},
+    {"server.body_timeout_ms", "TILL_SERVER_BODY_TIMEOUT_MS", "", "30000"},
+    {"server.idle_timeout_ms", "TILL_SERVER_IDLE_TIMEOUT_MS", "", "60000"},
+    {"server.shutdown_grace_ms", "TILL_SERVER_SHUTDOWN_GRACE_MS", "", "30000"},
+    {"storage.data_dir", "TILL_STORAGE_DATA_DIR", "--data-dir", "./var"},
+    {"storage.database_url", "TILL_STORAGE_DATABASE_URL", "--database", ""},
+    {"storage.pool_size", "TILL_STORAGE_POOL_SIZE", "", "8"},
+    {"storage.busy_timeout_ms", "TILL_STORAGE_BUSY_TIMEOUT_MS", "", "5000"},
+    {"storage.retry_attempts_max", "TILL_STORAGE_RETRY_ATTEMPTS_MAX", "", "5"},
+    {"log.level", "TILL_LOG_LEVEL", "--log-level", "info"},
+};
+
+inline const KeySpec& spec_for(std::string_view key) {
+  for (const KeySpec& spec : key_specs) {
+    if (spec.key == key) return spec;
+  }
+  ADD_FAILURE() << "no KeySpec for " << key;
+  return key_specs[0];
+}
+
+// The Config field a key sets, rendered as text; listen as "host=H port=P" so IPv6 hosts
+// are unambiguous.
+inline std::string field(const Config& config, std::string_view key) {
+  const ServerConfig& server = config.server;
+  const StorageConfig& storage = config.storage;
+  if (key == "server.listen") {
+    return "host=" + server.listen_host + " port=" + std::to_string(server.listen_port);
+  }
+  if (key == "server.threads") return std::to_string(server.threads);
+  if (key == "server.header_limit_bytes") return std::to_string(server.header_limit_bytes);
+  if (key == "server.body_limit_bytes") return std::to_string(server.body_limit_bytes);
+  if (key == "server.header_timeout_ms") return std::to_string(server.header_timeout_ms);
+  if (key == "server.body_timeout_ms") return std::to_string(server.body_timeout_ms);
+  if (key == "server.idle_timeout_ms") return std::to_string(server.idle_timeout_ms);
+  if (key == "server.shutdown_grace_ms") return std::to_string(server.shutdown_grace_ms);
+  if (key == "storage.data_dir") return storage.data_dir;
+  if (key == "storage.database_url") return storage.database_url;
+  if (key == "storage.pool_size") return std::to_string(storage.pool_size);
+  if (key == "storage.busy_timeout_ms") return std::to_string(storage.busy_timeout_ms);
+  if (key == "storage.retry_attempts_max") return std::to_string(storage.retry_attempts_max);
+  if (key == "log.level") return config.log.level;
+  ADD_FAILURE() << "no Config field for " << key;
+  return {};
+}
+
+using Pairs = std::vector<std::pair<std::string, std::string>>;
+using Loaded = Expected<Config, std::vector<ConfigProblem>>;
+
+// Loads `toml` as if it were the file "test.toml", plus environment and flags.
+inline Loaded load_text(std::string_view toml, Pairs env = {}, Pairs flags = {}) {
+  ConfigSources sources;
+  sources.env = std::move(env);
+  sources.flags = std::move(flags);
+  return load_config(toml, "test.toml", sources);
+}
+
+inline std::string all_problems(const Loaded& loaded) {
+  if (loaded) return "(no problems)";
+  std::string text;
+  for (const ConfigProblem& problem : loaded.error()) text += "\n  " + to_string(problem);
+  return text;
+}
+
+}  // namespace till::config::testing
