@@ -1,6 +1,7 @@
 // The only translation unit that includes Boost.Beast/Asio (see api/http.h for why).
 #include "api/server.h"
 
+#include <array>
 #include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -290,7 +291,8 @@ class Server::Impl {
       }
     }
     if (ec) {
-      co_await answer_read_error(connection, ec, request_id);
+      if (co_await answer_read_error(connection, ec, request_id))
+        co_await drain_before_close(connection);
       co_return false;
     }
 
@@ -359,8 +361,26 @@ class Server::Impl {
     return error_response(internal_error());
   }
 
+  // After an error answer the client may still be sending (a 413 body). Closing a socket with
+  // unread input makes the kernel send RST, which can destroy our answer before the client
+  // reads it; so stop sending, then read and discard for a bounded time and size, then close.
+  asio::awaitable<void> drain_before_close(Connection& connection) {
+    constexpr std::size_t kDrainBytesMax = 1024 * 1024;
+    constexpr auto kDrainTime = std::chrono::milliseconds(1000);
+    beast::error_code ec;
+    connection.stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    connection.stream.expires_after(kDrainTime);
+    std::array<char, 4096> discard{};
+    std::size_t drained = 0;
+    while (!ec && drained < kDrainBytesMax) {
+      drained += co_await connection.stream.async_read_some(
+          asio::buffer(discard), asio::redirect_error(asio::use_awaitable, ec));
+    }
+  }
+
   // Answers what can be answered after a failed read (431, 413, 400) and logs the rest.
-  asio::awaitable<void> answer_read_error(Connection& connection,
+  // Returns whether an answer was sent.
+  asio::awaitable<bool> answer_read_error(Connection& connection,
                                           const beast::error_code& read_error,
                                           const std::string& request_id) {
     std::optional<ApiError> answer;
@@ -378,7 +398,7 @@ class Server::Impl {
         obs::info("connection closed: request not received in time",
                   {{"request_id", request_id}, {"remote", connection.remote_address}});
       }
-      co_return;
+      co_return false;
     }
     const Response response = error_response(*answer);
     BeastResponse beast_response = to_beast(response, 11, false, request_id, false);
@@ -391,6 +411,7 @@ class Server::Impl {
                                    {"status", response.status},
                                    {"code", answer->code},
                                    {"remote", connection.remote_address}});
+    co_return !ec;
   }
 
   static void log_request(const Request& request, const Route* route, unsigned status,
