@@ -46,7 +46,7 @@ HttpMetrics::Handles* HttpMetrics::create_handles(RouteSlots& slots, unsigned st
       &registry_.counter("till_http_requests_total", "HTTP requests served.", labels);
   handles->latency =
       &registry_.histogram("till_http_request_duration_seconds",
-                           "Time from a complete request head to the last byte of the response.",
+                           "Time from a complete request to its response being ready to send.",
                            labels, obs::default_latency_buckets_ns());
   Handles* raw = handles.get();
   owned_handles_.push_back(std::move(handles));

@@ -307,12 +307,14 @@ class Server::Impl {
     const bool keep_alive = beast_request.keep_alive() && !stopping_;
     BeastResponse beast_response = to_beast(response, beast_request.version(), keep_alive,
                                             request_id, request.method == "HEAD");
+    // Recorded before the write, so a client that has our response can already see the
+    // request in /metrics (and a slow reader does not inflate handler latency).
+    const std::int64_t latency_ns = steady_now_ns() - started_ns;
+    metrics_.in_flight().add(-1);
+    metrics_.record(route, request.method, response.status, latency_ns);
     connection.stream.expires_after(std::chrono::milliseconds(options_.write_timeout_ms));
     co_await http::async_write(connection.stream, beast_response,
                                asio::redirect_error(asio::use_awaitable, ec));
-    metrics_.in_flight().add(-1);
-    const std::int64_t latency_ns = steady_now_ns() - started_ns;
-    metrics_.record(route, request.method, response.status, latency_ns);
     log_request(request, route, response.status, latency_ns, ec);
     co_return !ec && keep_alive;
   }
@@ -402,11 +404,11 @@ class Server::Impl {
     }
     const Response response = error_response(*answer);
     BeastResponse beast_response = to_beast(response, 11, false, request_id, false);
+    metrics_.record(nullptr, "other", response.status, 0);
     beast::error_code ec;
     connection.stream.expires_after(std::chrono::milliseconds(options_.write_timeout_ms));
     co_await http::async_write(connection.stream, beast_response,
                                asio::redirect_error(asio::use_awaitable, ec));
-    metrics_.record(nullptr, "other", response.status, 0);
     obs::info("request rejected", {{"request_id", request_id},
                                    {"status", response.status},
                                    {"code", answer->code},

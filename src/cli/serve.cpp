@@ -5,6 +5,8 @@
 
 #include "api/server.h"
 #include "api/system_routes.h"
+#include "base/clock.h"
+#include "base/ids.h"
 #include "cli/build_info.h"
 #include "cli/commands.h"
 #include "obs/log.h"
@@ -68,6 +70,29 @@ std::optional<std::string> prepare_schema(store::Database& database) {
   return std::nullopt;
 }
 
+// Returns this database's installation id, minting it on first start. Logged at start-up so
+// operators can tell databases apart (and notice a node pointed at the wrong one).
+store::StoreResult<std::string> ensure_instance_id(store::Database& database) {
+  std::string id;
+  auto done = database.transact([&](store::Connection& connection) -> store::StoreResult<void> {
+    auto existing = connection.query_one<std::string>(
+        "SELECT id FROM till_instance ORDER BY created_at_unix_ms LIMIT 1");
+    if (!existing) return unexpected(existing.error());
+    if (existing->has_value()) {
+      id = **existing;
+      return {};
+    }
+    id = new_id("inst", SystemClock::instance());
+    auto inserted =
+        connection.execute("INSERT INTO till_instance (id, created_at_unix_ms) VALUES ($1, $2)",
+                           {id, SystemClock::instance().now_unix_ms()});
+    if (!inserted) return unexpected(inserted.error());
+    return {};
+  });
+  if (!done) return unexpected(done.error());
+  return id;
+}
+
 Result<void> check_ready(store::Database& database) {
   if (auto ping = database.ping(); !ping) return fail("database_unreachable", ping.error().message);
   auto status = store::schema_status(database);
@@ -99,6 +124,9 @@ int run_serve(const config::ConfigSources& sources) {
     return startup_failure("database schema", *problem);
   }
 
+  const auto instance_id = ensure_instance_id(**database);
+  if (!instance_id) return startup_failure("database", instance_id.error().message);
+
   obs::MetricsRegistry registry;
   obs::register_process_metrics(registry, build_version(), build_commit());
   api::Router router;
@@ -111,6 +139,7 @@ int run_serve(const config::ConfigSources& sources) {
 
   const std::string url = "http://" + config->server.listen_host + ":" + std::to_string(*port);
   obs::info("listening", {{"url", url},
+                          {"instance_id", *instance_id},
                           {"database", db.describe()},
                           {"version", build_version()},
                           {"commit", build_commit()}});
