@@ -30,7 +30,7 @@ cleanup() {
 trap cleanup EXIT
 
 # till: warn level so the benchmark measures serving, not writing access logs to a pipe.
-"$BUILD_DIR/till" serve --listen 127.0.0.1:0 --data-dir "$work/var" --log-level warn \
+"$BUILD_DIR/till" serve --listen 127.0.0.1:0 --data-dir "$work/var" --log-level "${LOG_LEVEL:-warn}" \
   >"$work/till.out" 2>"$work/till.err" &
 till_pid=$!
 for _ in $(seq 100); do grep -q "listening on" "$work/till.out" && break; sleep 0.1; done

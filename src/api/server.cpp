@@ -5,12 +5,12 @@
 #include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
@@ -51,7 +51,7 @@ std::int64_t steady_now_ns() {
 }
 
 // One client connection. Shared between its coroutine and the shutdown path, which closes it
-// if it is idle; all access happens on the connection's strand.
+// if it is idle; all access happens on the connection's own single-threaded io_context.
 struct Connection {
   explicit Connection(tcp::socket socket) : stream(std::move(socket)) {}
   beast::tcp_stream stream;
@@ -84,7 +84,8 @@ class Server::Impl {
         io_threads_(options_.io_threads > 0
                         ? options_.io_threads
                         : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))),
-        io_context_(io_threads_),
+        io_contexts_(make_io_contexts(io_threads_)),
+        io_context_(*io_contexts_.front()),
         blocking_pool_(static_cast<std::size_t>(std::max(1, options_.blocking_threads))),
         acceptor_(io_context_),
         signals_(io_context_),
@@ -122,12 +123,37 @@ class Server::Impl {
       wait_for_signal();
     }
     asio::co_spawn(io_context_, accept_loop(), asio::detached);
+    // Each I/O thread runs its own io_context: a connection lives on one thread, so its
+    // coroutine needs no strand and its data stays in one core's cache. The guards keep
+    // contexts with no connections yet from returning; stop_all() ends them.
+    std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
+    for (auto& context : io_contexts_) guards.push_back(asio::make_work_guard(*context));
     std::vector<std::thread> threads;
-    for (int i = 1; i < io_threads_; ++i) threads.emplace_back([this] { io_context_.run(); });
+    for (std::size_t i = 1; i < io_contexts_.size(); ++i) {
+      threads.emplace_back([context = io_contexts_[i].get()] { context->run(); });
+    }
     io_context_.run();
     for (auto& thread : threads) thread.join();
     blocking_pool_.join();  // blocking work (commits) finishes before run() returns
     obs::info("server stopped", {{"connections_open", connections_open_.load()}});
+  }
+
+  static std::vector<std::unique_ptr<asio::io_context>> make_io_contexts(int count) {
+    assert(count > 0);
+    std::vector<std::unique_ptr<asio::io_context>> contexts;
+    for (int i = 0; i < count; ++i) contexts.push_back(std::make_unique<asio::io_context>(1));
+    return contexts;
+  }
+
+  // Round-robin placement of new connections over the I/O threads.
+  asio::io_context& next_io_context() {
+    asio::io_context& context = *io_contexts_[next_io_context_index_];
+    next_io_context_index_ = (next_io_context_index_ + 1) % io_contexts_.size();
+    return context;
+  }
+
+  void stop_all() {
+    for (auto& context : io_contexts_) context->stop();
   }
 
   void stop() {
@@ -141,7 +167,7 @@ class Server::Impl {
       if (stopping_) {
         obs::warn("second signal: stopping without waiting for in-flight requests",
                   {{"signal", signal_number}});
-        io_context_.stop();
+        stop_all();
         return;
       }
       begin_shutdown(signal_number == SIGINT ? "SIGINT" : "SIGTERM");
@@ -182,7 +208,7 @@ class Server::Impl {
         obs::warn("grace period over; closing connections with requests in flight",
                   {{"connections_open", connections_open_.load()}});
       }
-      io_context_.stop();
+      stop_all();
       return;
     }
     shutdown_timer_.expires_after(kShutdownPollInterval);
@@ -195,7 +221,7 @@ class Server::Impl {
     while (!stopping_) {
       beast::error_code ec;
       tcp::socket socket = co_await acceptor_.async_accept(
-          asio::make_strand(io_context_), asio::redirect_error(asio::use_awaitable, ec));
+          next_io_context(), asio::redirect_error(asio::use_awaitable, ec));
       if (ec) {
         if (stopping_ || ec == asio::error::operation_aborted) break;
         // EMFILE and friends: log, pause briefly so a full fd table does not spin the CPU.
@@ -340,7 +366,7 @@ class Server::Impl {
   asio::awaitable<Response> dispatch(const Route* route, Request& request) {
     if (route == nullptr) co_return error_response(unrecognized_url(request.method, request.path));
     if (route->execution == Execution::io_thread) co_return invoke(*route, request);
-    // Blocking work runs on its own pool; the coroutine resumes on the connection's strand.
+    // Blocking work runs on its own pool; the coroutine resumes on the connection's thread.
     co_return co_await asio::co_spawn(
         blocking_pool_,
         [route, &request]() -> asio::awaitable<Response> { co_return invoke(*route, request); },
@@ -436,7 +462,9 @@ class Server::Impl {
   const Router& router_;
   HttpMetrics metrics_;
   int io_threads_;
-  asio::io_context io_context_;
+  std::vector<std::unique_ptr<asio::io_context>> io_contexts_;
+  asio::io_context& io_context_;           // the first one: acceptor, signals, shutdown timer
+  std::size_t next_io_context_index_ = 0;  // used by the accept loop only
   asio::thread_pool blocking_pool_;
   tcp::acceptor acceptor_;
   asio::signal_set signals_;

@@ -29,13 +29,27 @@ bool is_valid_prefix(std::string_view prefix) {
   return true;
 }
 
+// Writes `value` as 22 base62 digits, most significant first. Dividing a 128-bit number 22
+// times is slow (each is a library call), so it is first split into 64-bit chunks of 10
+// digits (62^10 < 2^63) and each chunk is encoded with cheap 64-bit arithmetic.
 std::string encode_body(u128 value) {
+  constexpr std::uint64_t kTenDigits = 839'299'365'868'340'224ULL;  // 62^10
   std::string body(kIdBodyLength, '0');
-  for (std::size_t i = kIdBodyLength; i-- > 0;) {
-    body[i] = kAlphabet[static_cast<std::size_t>(value % 62)];
-    value /= 62;
-  }
-  assert(value == 0);  // 62^22 > 2^128, so every 128-bit value fits
+  const auto low = static_cast<std::uint64_t>(value % kTenDigits);
+  value /= kTenDigits;
+  const auto middle = static_cast<std::uint64_t>(value % kTenDigits);
+  value /= kTenDigits;
+  assert(value < 62 * 62);  // 62^22 > 2^128, so two digits remain at most
+  auto high = static_cast<std::uint64_t>(value);
+  auto write_digits = [&body](std::uint64_t chunk, std::size_t end, std::size_t count) {
+    for (std::size_t i = 0; i < count; ++i) {
+      body[end - 1 - i] = kAlphabet[chunk % 62];
+      chunk /= 62;
+    }
+  };
+  write_digits(low, kIdBodyLength, 10);
+  write_digits(middle, kIdBodyLength - 10, 10);
+  write_digits(high, kIdBodyLength - 20, 2);
   return body;
 }
 
