@@ -55,6 +55,11 @@ TEST(ConfigCheck, AcceptsAValidFile) {
   EXPECT_TRUE(contains(result.out, "configuration OK"));
 }
 
+TEST(ConfigCheck, TheShippedExampleConfigIsValid) {
+  const auto result = run_till({"config", "check", "--config", TILL_SOURCE_DIR "/deploy/till.example.toml"});
+  EXPECT_EQ(result.exit_status, 0) << result.err;
+}
+
 TEST(ConfigCheck, ServeRefusesInvalidConfigWithTheSameMessages) {
   TempDir temp;
   const auto check = run_till({"config", "check", "--listen", "nonsense"});
