@@ -8,6 +8,10 @@ ASAN_DIR   ?= build/asan
 JOBS       ?= $(shell nproc)
 CMAKE_ARGS ?=
 
+# ccache: paths relative to the checkout, so a fresh clone elsewhere (CI) reuses the cache.
+export CCACHE_BASEDIR ?= $(CURDIR)
+export CCACHE_NOHASHDIR ?= 1
+
 .PHONY: all deps build run test test-asan asan-build fuzz bench format tidy clean
 
 all: build
