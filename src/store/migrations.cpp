@@ -29,7 +29,11 @@ struct Token {
   std::string_view sqlite;
   std::string_view postgres;
 };
-constexpr std::array<Token, 1> dialect_tokens = {{{"{{BLOB}}", "BLOB", "BYTEA"}}};
+constexpr std::array<Token, 2> dialect_tokens = {{
+    {"{{BLOB}}", "BLOB", "BYTEA"},
+    // A 64-bit key the application assigns: in SQLite the rowid itself (no second index).
+    {"{{INT64_PK}}", "INTEGER PRIMARY KEY", "BIGINT PRIMARY KEY"},
+}};
 
 constexpr std::string_view section_sqlite = "-- till:sqlite";
 constexpr std::string_view section_postgres = "-- till:postgres";

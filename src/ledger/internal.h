@@ -1,0 +1,157 @@
+// ledger/internal.h — types shared by the ledger's parts; not for use outside src/ledger.
+//
+//   apply.cpp      validates entries and applies them to an in-memory GroupState (pure logic)
+//   committer.cpp  the group-commit thread: load state, apply batches, write, commit
+//   sql.cpp        every SQL statement the ledger runs (dialect differences live here)
+//   ledger.cpp     the public Ledger API: writes go to the committer, reads query directly
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "ledger/ledger.h"
+
+namespace till::ledger::detail {
+
+// The immutable facts about an account the committer needs (cached across groups).
+struct AccountInfo {
+  std::int64_t seq = 0;
+  std::string id;
+  AccountType type = AccountType::asset;
+  std::string currency;
+  std::uint32_t flags = 0;
+};
+
+struct BalanceState {
+  i128 debits_posted = 0;
+  i128 credits_posted = 0;
+  i128 debits_pending = 0;
+  i128 credits_pending = 0;
+  std::int64_t last_entry_seq = 0;
+  bool dirty = false;  // changed in this group: must be written
+};
+
+struct HoldState {
+  std::int64_t entry_seq = 0;
+  std::string entry_id;
+  HoldStatus status = HoldStatus::open;
+  i128 amount = 0;
+  i128 posted_amount = 0;
+  std::optional<std::int64_t> expires_at_unix_ms;
+  std::int64_t resolved_by_entry_seq = 0;
+  std::string debit_account_id;  // the hold's two postings
+  std::string credit_account_id;
+  std::string currency;
+  bool dirty = false;
+};
+
+// A posted entry that a reversal may target.
+struct ReversalTarget {
+  std::int64_t seq = 0;
+  std::string id;
+  EntryKind kind = EntryKind::standard;
+  std::vector<Posting> posted_postings;
+  bool reversed = false;
+};
+
+// One row of ledger_postings / ledger_entries as the committer writes them.
+struct NewEntry {
+  Entry entry;
+  std::vector<std::int64_t> posting_account_seqs;  // parallel to entry.postings
+  std::int64_t pending_entry_seq = 0;              // 0 = none
+  std::int64_t reverses_entry_seq = 0;
+  std::string content_sha256;
+};
+
+// Everything one group transaction reads, changes and writes.
+struct GroupState {
+  std::int64_t now_unix_ms = 0;
+  std::int64_t next_entry_seq = 0;
+  std::unordered_map<std::string, AccountInfo> accounts_by_id;
+  std::unordered_map<std::int64_t, BalanceState> balances;  // by account seq
+  std::unordered_map<std::string, HoldState> holds;         // by pending entry id
+  std::unordered_map<std::string, ReversalTarget> reversal_targets;
+  // Idempotency keys seen: stored entries (from the database) or created in this group.
+  struct KeyedEntry {
+    std::string content_sha256;
+    Entry entry;
+  };
+  std::unordered_map<std::string, KeyedEntry> keyed_entries;
+  std::vector<NewEntry> new_entries;
+};
+
+// What a submission touches, collected before loading state.
+struct References {
+  std::vector<std::string> account_ids;
+  std::vector<std::string> hold_entry_ids;
+  std::vector<std::string> reversal_entry_ids;
+  std::vector<std::string> idempotency_keys;
+};
+
+void collect_references(const std::vector<EntrySpec>& specs, References& references);
+
+// Validates `specs` and applies them to `state` as one unit: on success appends to
+// state.new_entries and returns the resulting entries (replays included); on failure leaves
+// `state` exactly as it was and returns the first error. `field_prefix` is prepended to
+// field paths ("entries[3].").
+LedgerResult<std::vector<Entry>> apply_batch(GroupState& state, const std::vector<EntrySpec>& specs,
+                                             const Clock& clock, bool name_entries_in_fields);
+
+// Expires the given open holds (already loaded into state.holds) as one ledger-made entry
+// each. Holds that are no longer open are skipped.
+std::size_t apply_expiries(GroupState& state, const std::vector<std::string>& hold_entry_ids,
+                           const Clock& clock);
+
+std::string content_sha256(const EntrySpec& spec);
+
+// The SQL side (sql.cpp).
+namespace sql {
+store::StoreResult<std::int64_t> lock_next_entry_seq(store::Connection& connection);
+store::StoreResult<void> load_accounts(store::Connection& connection,
+                                       const std::vector<std::string>& ids,
+                                       std::unordered_map<std::string, AccountInfo>& out);
+store::StoreResult<void> load_keyed_entries(store::Connection& connection,
+                                            const std::vector<std::string>& keys,
+                                            GroupState& state);
+store::StoreResult<void> load_holds(store::Connection& connection,
+                                    const std::vector<std::string>& hold_entry_ids,
+                                    GroupState& state);
+store::StoreResult<std::vector<std::string>> find_due_holds(store::Connection& connection,
+                                                            std::int64_t now_unix_ms,
+                                                            std::size_t limit);
+store::StoreResult<void> load_reversal_targets(store::Connection& connection,
+                                               const std::vector<std::string>& entry_ids,
+                                               GroupState& state);
+store::StoreResult<void> load_balances(store::Connection& connection,
+                                       const std::vector<std::int64_t>& account_seqs,
+                                       GroupState& state);
+store::StoreResult<void> write_group(store::Connection& connection, const GroupState& state);
+
+store::StoreResult<Account> insert_account(store::Connection& connection, const Account& account);
+store::StoreResult<std::optional<Account>> select_account(store::Connection& connection,
+                                                          const std::string& id);
+store::StoreResult<Page<Account>> select_accounts(store::Connection& connection,
+                                                  const std::string& starting_after,
+                                                  std::size_t limit);
+store::StoreResult<std::optional<Entry>> select_entry(store::Connection& connection,
+                                                      const std::string& id);
+store::StoreResult<std::optional<Entry>> select_entry_by_seq(store::Connection& connection,
+                                                             std::int64_t seq);
+store::StoreResult<std::optional<Balance>> select_balance(
+    store::Connection& connection, const std::string& account_id,
+    std::optional<std::int64_t> as_of_unix_ms);
+store::StoreResult<std::optional<Page<Posting>>> select_postings(store::Connection& connection,
+                                                                 const std::string& account_id,
+                                                                 const std::string& starting_after,
+                                                                 std::size_t limit);
+store::StoreResult<std::vector<TrialBalanceLine>> select_trial_balance(
+    store::Connection& connection);
+}  // namespace sql
+
+std::string metadata_to_json(const Metadata& metadata);
+Metadata metadata_from_json(std::string_view json);
+
+}  // namespace till::ledger::detail

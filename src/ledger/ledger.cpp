@@ -1,0 +1,469 @@
+// The public Ledger: reads go straight to the database; writes go through the committer
+// thread, which group-commits many callers' batches in one transaction (see ledger.h).
+#include "ledger/ledger.h"
+
+#include <cassert>
+#include <condition_variable>
+#include <deque>
+#include <future>
+#include <mutex>
+#include <thread>
+#include <unordered_set>
+
+#include "base/ids.h"
+#include "ledger/internal.h"
+
+namespace till::ledger {
+
+using detail::GroupState;
+
+namespace {
+
+constexpr std::size_t kAccountCacheEntriesMax = 1'000'000;
+constexpr std::size_t kCurrencyCodeBytesMax = 10;
+constexpr std::size_t kOwnerBytesMax = 255;
+constexpr std::size_t kNameBytesMax = 255;
+
+LedgerError error(std::string code, std::string message, std::string field = {}) {
+  return LedgerError{std::move(code), std::move(message), std::move(field)};
+}
+
+LedgerError unavailable(const store::StoreError& store_error) {
+  return error("ledger_unavailable", "the ledger database failed: " + store_error.message);
+}
+
+// A caller's request to the committer: a batch of entries, or an expiry sweep.
+struct Submission {
+  std::vector<EntrySpec> specs;
+  bool name_entries_in_fields = true;
+  std::size_t expire_limit = 0;  // > 0: an expiry sweep, no specs
+  std::promise<LedgerResult<std::vector<Entry>>> done;
+};
+
+std::optional<std::string> normalize_currency(std::string_view text) {
+  if (text.empty() || text.size() > kCurrencyCodeBytesMax) return std::nullopt;
+  std::string code;
+  for (char c : text) {
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 32);
+    if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))) return std::nullopt;
+    code.push_back(c);
+  }
+  return code;
+}
+
+LedgerResult<void> validate_account_spec(const AccountSpec& spec) {
+  if (!normalize_currency(spec.currency)) {
+    return unexpected(error("currency_invalid",
+                            "currency must be a currency or token code such as usd or USDC",
+                            "currency"));
+  }
+  if (spec.owner.empty() || spec.owner.size() > kOwnerBytesMax) {
+    return unexpected(error("owner_invalid",
+                            "owner is required (1-255 bytes), e.g. a merchant id or \"platform\"",
+                            "owner"));
+  }
+  if (spec.name.size() > kNameBytesMax)
+    return unexpected(error("name_invalid", "name is at most 255 bytes", "name"));
+  if ((spec.flags & ~kAccountFlagsAll) != 0 || spec.flags == kAccountFlagsAll) {
+    return unexpected(
+        error("flags_invalid",
+              "flags may forbid debits exceeding credits or credits exceeding debits, not both",
+              "flags"));
+  }
+  if (spec.metadata.size() > kMetadataKeysMax) {
+    return unexpected(error("metadata_invalid", "metadata has more than 50 keys", "metadata"));
+  }
+  for (const auto& [key, value] : spec.metadata) {
+    if (key.empty() || key.size() > kMetadataKeyBytesMax || value.size() > kMetadataValueBytesMax) {
+      return unexpected(error("metadata_invalid",
+                              "metadata keys are 1-40 bytes and values at most 500",
+                              "metadata[" + key + "]"));
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+class Ledger::Impl {
+ public:
+  Impl(store::Database& database, const Clock& clock, LedgerOptions options)
+      : database_(database),
+        clock_(clock),
+        options_(options),
+        committer_([this] { run_committer(); }) {
+    assert(options_.group_entries_max >= kEntriesPerBatchMax);
+  }
+
+  ~Impl() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    committer_.join();
+  }
+
+  LedgerResult<std::vector<Entry>> submit(std::vector<EntrySpec> specs, bool name_entries,
+                                          std::size_t expire_limit) {
+    auto submission = std::make_unique<Submission>();
+    submission->specs = std::move(specs);
+    submission->name_entries_in_fields = name_entries;
+    submission->expire_limit = expire_limit;
+    auto future = submission->done.get_future();
+    {
+      std::lock_guard lock(mutex_);
+      if (stopping_) return unexpected(error("ledger_stopping", "the ledger is shutting down"));
+      if (queue_.size() >= kQueuedBatchesMax) {
+        return unexpected(
+            error("ledger_overloaded", "too many batches are waiting; retry shortly"));
+      }
+      queue_.push_back(std::move(submission));
+    }
+    wake_.notify_one();
+    return future.get();
+  }
+
+  store::Database& database() { return database_; }
+  const Clock& clock() { return clock_; }
+
+ private:
+  void run_committer() {
+    while (true) {
+      std::vector<std::unique_ptr<Submission>> group;
+      {
+        std::unique_lock lock(mutex_);
+        wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+        if (queue_.empty()) return;  // stopping, and all queued work is done
+        std::size_t entries = 0;
+        while (!queue_.empty() && (group.empty() || entries + queue_.front()->specs.size() <=
+                                                        options_.group_entries_max)) {
+          entries += queue_.front()->specs.size();
+          group.push_back(std::move(queue_.front()));
+          queue_.pop_front();
+        }
+      }
+      commit_group(group);
+    }
+  }
+
+  // Loads everything the group's submissions refer to, inside the group's transaction.
+  store::StoreResult<void> load_state(store::Connection& connection,
+                                      const std::vector<std::unique_ptr<Submission>>& group,
+                                      GroupState& state, std::vector<std::string>& due_holds) {
+    auto next = detail::sql::lock_next_entry_seq(connection);
+    if (!next) return unexpected(next.error());
+    state.next_entry_seq = *next;
+    detail::References references;
+    std::size_t expire_limit = 0;
+    for (const auto& submission : group) {
+      detail::collect_references(submission->specs, references);
+      expire_limit += submission->expire_limit;
+    }
+    if (expire_limit > 0) {
+      auto due = detail::sql::find_due_holds(connection, state.now_unix_ms, expire_limit);
+      if (!due) return unexpected(due.error());
+      due_holds = std::move(due).value();
+      references.hold_entry_ids.insert(references.hold_entry_ids.end(), due_holds.begin(),
+                                       due_holds.end());
+    }
+    if (auto r = detail::sql::load_keyed_entries(connection, references.idempotency_keys, state);
+        !r)
+      return r;
+    if (auto r = detail::sql::load_holds(connection, references.hold_entry_ids, state); !r)
+      return r;
+    if (auto r =
+            detail::sql::load_reversal_targets(connection, references.reversal_entry_ids, state);
+        !r)
+      return r;
+    for (const auto& [id, hold] : state.holds) {
+      references.account_ids.push_back(hold.debit_account_id);
+      references.account_ids.push_back(hold.credit_account_id);
+    }
+    for (const auto& [id, target] : state.reversal_targets) {
+      for (const Posting& posting : target.posted_postings)
+        references.account_ids.push_back(posting.account_id);
+    }
+    return load_accounts(connection, references.account_ids, state);
+  }
+
+  // Accounts never change after creation (but for metadata), so the committer caches them.
+  store::StoreResult<void> load_accounts(store::Connection& connection,
+                                         const std::vector<std::string>& ids, GroupState& state) {
+    std::vector<std::string> missing;
+    for (const std::string& id : ids) {
+      const auto cached = account_cache_.find(id);
+      if (cached != account_cache_.end()) {
+        state.accounts_by_id.emplace(id, cached->second);
+      } else {
+        missing.push_back(id);
+      }
+    }
+    if (auto r = detail::sql::load_accounts(connection, missing, state.accounts_by_id); !r)
+      return r;
+    std::vector<std::int64_t> seqs;
+    for (const auto& [id, account] : state.accounts_by_id) seqs.push_back(account.seq);
+    return detail::sql::load_balances(connection, seqs, state);
+  }
+
+  void commit_group(std::vector<std::unique_ptr<Submission>>& group) {
+    GroupState state;
+    std::vector<LedgerResult<std::vector<Entry>>> results;
+    // The work runs again from scratch if the store retries (busy / serialization failure).
+    auto work = [&](store::Connection& connection) -> store::StoreResult<void> {
+      state = GroupState{};
+      state.now_unix_ms = clock_.now_unix_ms();
+      results.clear();
+      std::vector<std::string> due_holds;
+      if (auto loaded = load_state(connection, group, state, due_holds); !loaded) return loaded;
+      for (const auto& submission : group) {
+        if (submission->expire_limit > 0) {
+          const std::size_t first = state.new_entries.size();
+          detail::apply_expiries(state, due_holds, clock_);
+          due_holds.clear();  // one sweep takes all that are due
+          std::vector<Entry> expired;
+          for (std::size_t i = first; i < state.new_entries.size(); ++i)
+            expired.push_back(state.new_entries[i].entry);
+          results.emplace_back(std::move(expired));
+        } else {
+          results.push_back(detail::apply_batch(state, submission->specs, clock_,
+                                                submission->name_entries_in_fields));
+        }
+      }
+      return detail::sql::write_group(connection, state);
+    };
+    const auto committed = database_.transact(work);
+    for (std::size_t i = 0; i < group.size(); ++i) {
+      if (committed) {
+        group[i]->done.set_value(std::move(results[i]));
+      } else {
+        group[i]->done.set_value(unexpected(unavailable(committed.error())));
+      }
+    }
+    if (committed) remember_accounts(state);
+  }
+
+  void remember_accounts(const GroupState& state) {
+    if (account_cache_.size() > kAccountCacheEntriesMax) account_cache_.clear();
+    for (const auto& [id, account] : state.accounts_by_id) account_cache_.emplace(id, account);
+  }
+
+  store::Database& database_;
+  const Clock& clock_;
+  const LedgerOptions options_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<std::unique_ptr<Submission>> queue_;
+  bool stopping_ = false;
+  std::unordered_map<std::string, detail::AccountInfo> account_cache_;  // committer thread only
+  std::thread committer_;  // last: starts after everything above is constructed
+};
+
+Ledger::Ledger(store::Database& database, const Clock& clock, LedgerOptions options)
+    : impl_(std::make_unique<Impl>(database, clock, options)) {}
+
+Ledger::~Ledger() = default;
+
+LedgerResult<Account> Ledger::create_account(const AccountSpec& spec) {
+  if (auto valid = validate_account_spec(spec); !valid) return unexpected(valid.error());
+  Account account{new_id("la", impl_->clock()),
+                  spec.type,
+                  *normalize_currency(spec.currency),
+                  spec.owner,
+                  spec.name,
+                  spec.flags,
+                  spec.metadata,
+                  impl_->clock().now_unix_ms()};
+  auto done =
+      impl_->database().transact([&](store::Connection& connection) -> store::StoreResult<void> {
+        // Takes the committer's lock first on PostgreSQL, so account seqs are assigned in order.
+        if (auto locked = detail::sql::lock_next_entry_seq(connection); !locked)
+          return unexpected(locked.error());
+        auto inserted = detail::sql::insert_account(connection, account);
+        if (!inserted) return unexpected(inserted.error());
+        return {};
+      });
+  if (!done) return unexpected(unavailable(done.error()));
+  return account;
+}
+
+LedgerResult<Account> Ledger::get_account(const std::string& account_id) {
+  std::optional<Account> account;
+  auto done =
+      impl_->database().read([&](store::Connection& connection) -> store::StoreResult<void> {
+        auto found = detail::sql::select_account(connection, account_id);
+        if (!found) return unexpected(found.error());
+        account = std::move(found).value();
+        return {};
+      });
+  if (!done) return unexpected(unavailable(done.error()));
+  if (!account)
+    return unexpected(error("account_not_found", "no ledger account '" + account_id + "'", "id"));
+  return *account;
+}
+
+LedgerResult<Page<Account>> Ledger::list_accounts(const std::string& starting_after,
+                                                  std::size_t limit) {
+  if (limit == 0 || limit > kListLimitMax) {
+    return unexpected(error("limit_invalid", "limit must be between 1 and 1000", "limit"));
+  }
+  Page<Account> page;
+  auto done =
+      impl_->database().read([&](store::Connection& connection) -> store::StoreResult<void> {
+        auto found = detail::sql::select_accounts(connection, starting_after, limit);
+        if (!found) return unexpected(found.error());
+        page = std::move(found).value();
+        return {};
+      });
+  if (!done) return unexpected(unavailable(done.error()));
+  return page;
+}
+
+LedgerResult<std::vector<Entry>> Ledger::post_batch(std::vector<EntrySpec> specs) {
+  if (specs.empty() || specs.size() > kEntriesPerBatchMax) {
+    return unexpected(error("batch_size_invalid",
+                            "a batch has 1 to " + std::to_string(kEntriesPerBatchMax) +
+                                " entries; got " + std::to_string(specs.size()),
+                            "entries"));
+  }
+  return impl_->submit(std::move(specs), true, 0);
+}
+
+LedgerResult<Entry> Ledger::post(EntrySpec spec) {
+  std::vector<EntrySpec> specs;
+  specs.push_back(std::move(spec));
+  auto entries = impl_->submit(std::move(specs), false, 0);
+  if (!entries) return unexpected(std::move(entries).error());
+  return std::move(entries->front());
+}
+
+LedgerResult<Entry> Ledger::get_entry(const std::string& entry_id) {
+  std::optional<Entry> entry;
+  auto done =
+      impl_->database().read([&](store::Connection& connection) -> store::StoreResult<void> {
+        auto found = detail::sql::select_entry(connection, entry_id);
+        if (!found) return unexpected(found.error());
+        entry = std::move(found).value();
+        return {};
+      });
+  if (!done) return unexpected(unavailable(done.error()));
+  if (!entry)
+    return unexpected(error("entry_not_found", "no journal entry '" + entry_id + "'", "id"));
+  return *entry;
+}
+
+LedgerResult<Balance> Ledger::balance(const std::string& account_id,
+                                      std::optional<std::int64_t> as_of_unix_ms) {
+  std::optional<Balance> balance;
+  auto done =
+      impl_->database().read([&](store::Connection& connection) -> store::StoreResult<void> {
+        auto found = detail::sql::select_balance(connection, account_id, as_of_unix_ms);
+        if (!found) return unexpected(found.error());
+        balance = std::move(found).value();
+        return {};
+      });
+  if (!done) return unexpected(unavailable(done.error()));
+  if (!balance)
+    return unexpected(error("account_not_found", "no ledger account '" + account_id + "'", "id"));
+  return *balance;
+}
+
+LedgerResult<Page<Posting>> Ledger::list_postings(const std::string& account_id,
+                                                  const std::string& starting_after,
+                                                  std::size_t limit) {
+  if (limit == 0 || limit > kListLimitMax) {
+    return unexpected(error("limit_invalid", "limit must be between 1 and 1000", "limit"));
+  }
+  std::optional<Page<Posting>> page;
+  auto done =
+      impl_->database().read([&](store::Connection& connection) -> store::StoreResult<void> {
+        auto found = detail::sql::select_postings(connection, account_id, starting_after, limit);
+        if (!found) return unexpected(found.error());
+        page = std::move(found).value();
+        return {};
+      });
+  if (!done) {
+    if (done.error().kind == store::ErrorKind::invalid_argument) {
+      return unexpected(error("cursor_invalid",
+                              "starting_after is not a posting cursor from this account's list",
+                              "starting_after"));
+    }
+    return unexpected(unavailable(done.error()));
+  }
+  if (!page)
+    return unexpected(error("account_not_found", "no ledger account '" + account_id + "'", "id"));
+  return std::move(*page);
+}
+
+LedgerResult<std::vector<TrialBalanceLine>> Ledger::trial_balance() {
+  std::vector<TrialBalanceLine> lines;
+  auto done =
+      impl_->database().read([&](store::Connection& connection) -> store::StoreResult<void> {
+        auto found = detail::sql::select_trial_balance(connection);
+        if (!found) return unexpected(found.error());
+        lines = std::move(found).value();
+        return {};
+      });
+  if (!done) return unexpected(unavailable(done.error()));
+  return lines;
+}
+
+LedgerResult<std::size_t> Ledger::expire_due_holds(std::size_t limit) {
+  if (limit == 0) return std::size_t{0};
+  auto expired = impl_->submit({}, false, std::min(limit, kEntriesPerBatchMax));
+  if (!expired) return unexpected(std::move(expired).error());
+  return expired->size();
+}
+
+i128 Balance::available(AccountType type) const {
+  const bool debit_normal = type == AccountType::asset || type == AccountType::expense;
+  return debit_normal ? debits_posted - credits_posted - credits_pending
+                      : credits_posted - debits_posted - debits_pending;
+}
+
+std::string_view to_string(AccountType type) {
+  switch (type) {
+    case AccountType::asset:
+      return "asset";
+    case AccountType::liability:
+      return "liability";
+    case AccountType::equity:
+      return "equity";
+    case AccountType::revenue:
+      return "revenue";
+    case AccountType::expense:
+      return "expense";
+  }
+  return "asset";
+}
+
+std::optional<AccountType> parse_account_type(std::string_view text) {
+  for (AccountType type : {AccountType::asset, AccountType::liability, AccountType::equity,
+                           AccountType::revenue, AccountType::expense}) {
+    if (text == to_string(type)) return type;
+  }
+  return std::nullopt;
+}
+
+std::string_view to_string(EntryKind kind) {
+  switch (kind) {
+    case EntryKind::standard:
+      return "standard";
+    case EntryKind::pending:
+      return "pending";
+    case EntryKind::post_pending:
+      return "post_pending";
+    case EntryKind::void_pending:
+      return "void_pending";
+    case EntryKind::expire_pending:
+      return "expire_pending";
+    case EntryKind::reversal:
+      return "reversal";
+  }
+  return "standard";
+}
+
+std::string_view to_string(Side side) { return side == Side::debit ? "debit" : "credit"; }
+std::string_view to_string(Layer layer) { return layer == Layer::posted ? "posted" : "pending"; }
+
+}  // namespace till::ledger
