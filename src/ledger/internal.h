@@ -130,7 +130,8 @@ store::StoreResult<void> load_balances(store::Connection& connection,
                                        GroupState& state);
 store::StoreResult<void> write_group(store::Connection& connection, const GroupState& state);
 
-store::StoreResult<Account> insert_account(store::Connection& connection, const Account& account);
+store::StoreResult<void> insert_accounts(store::Connection& connection,
+                                         const std::vector<Account>& accounts);
 store::StoreResult<std::optional<Account>> select_account(store::Connection& connection,
                                                           const std::string& id);
 store::StoreResult<Page<Account>> select_accounts(store::Connection& connection,

@@ -265,26 +265,43 @@ Ledger::Ledger(store::Database& database, const Clock& clock, LedgerOptions opti
 Ledger::~Ledger() = default;
 
 LedgerResult<Account> Ledger::create_account(const AccountSpec& spec) {
-  if (auto valid = validate_account_spec(spec); !valid) return unexpected(valid.error());
-  Account account{new_id("la", impl_->clock()),
-                  spec.type,
-                  *normalize_currency(spec.currency),
-                  spec.owner,
-                  spec.name,
-                  spec.flags,
-                  spec.metadata,
-                  impl_->clock().now_unix_ms()};
+  auto accounts = create_accounts({spec});
+  if (!accounts) {
+    LedgerError failure = std::move(accounts).error();
+    const std::string prefix = "accounts[0].";
+    if (failure.field.rfind(prefix, 0) == 0) failure.field.erase(0, prefix.size());
+    return unexpected(std::move(failure));
+  }
+  return std::move(accounts->front());
+}
+
+LedgerResult<std::vector<Account>> Ledger::create_accounts(const std::vector<AccountSpec>& specs) {
+  if (specs.empty() || specs.size() > kEntriesPerBatchMax) {
+    return unexpected(error("batch_size_invalid",
+                            "1 to " + std::to_string(kEntriesPerBatchMax) + " accounts at once",
+                            "accounts"));
+  }
+  std::vector<Account> accounts;
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    const AccountSpec& spec = specs[i];
+    if (auto valid = validate_account_spec(spec); !valid) {
+      LedgerError failure = valid.error();
+      failure.field = "accounts[" + std::to_string(i) + "]." + failure.field;
+      return unexpected(std::move(failure));
+    }
+    accounts.push_back(Account{new_id("la", impl_->clock()), spec.type,
+                               *normalize_currency(spec.currency), spec.owner, spec.name,
+                               spec.flags, spec.metadata, impl_->clock().now_unix_ms()});
+  }
   auto done =
       impl_->database().transact([&](store::Connection& connection) -> store::StoreResult<void> {
         // Takes the committer's lock first on PostgreSQL, so account seqs are assigned in order.
         if (auto locked = detail::sql::lock_next_entry_seq(connection); !locked)
           return unexpected(locked.error());
-        auto inserted = detail::sql::insert_account(connection, account);
-        if (!inserted) return unexpected(inserted.error());
-        return {};
+        return detail::sql::insert_accounts(connection, accounts);
       });
   if (!done) return unexpected(unavailable(done.error()));
-  return account;
+  return accounts;
 }
 
 LedgerResult<Account> Ledger::get_account(const std::string& account_id) {

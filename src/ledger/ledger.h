@@ -182,6 +182,8 @@ class Ledger {
   Ledger& operator=(const Ledger&) = delete;
 
   LedgerResult<Account> create_account(const AccountSpec& spec);
+  // Creates up to kEntriesPerBatchMax accounts in one transaction (all or none).
+  LedgerResult<std::vector<Account>> create_accounts(const std::vector<AccountSpec>& specs);
   LedgerResult<Account> get_account(const std::string& account_id);
   // Accounts in creation order, after `starting_after` (an account id) if given.
   LedgerResult<Page<Account>> list_accounts(const std::string& starting_after, std::size_t limit);

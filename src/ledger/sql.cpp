@@ -8,6 +8,8 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <cassert>
+#include <limits>
+#include <map>
 #include <unordered_set>
 
 #include "ledger/amount_text.h"
@@ -31,8 +33,9 @@ std::size_t chunk_size(std::size_t remaining) {
   return size;
 }
 
-// "($1,$2),($3,$4)" for `rows` rows of `columns` placeholders, numbered from 1.
-std::string placeholders(std::size_t rows, std::size_t columns) {
+// "($1,$2),($3,$4)" for `rows` rows of `columns` placeholders, numbered from 1. Built once per
+// shape and thread: the committer asks for the same few shapes thousands of times per group.
+std::string build_placeholders(std::size_t rows, std::size_t columns) {
   std::string out;
   std::size_t number = 1;
   for (std::size_t row = 0; row < rows; ++row) {
@@ -46,6 +49,13 @@ std::string placeholders(std::size_t rows, std::size_t columns) {
     out.push_back(')');
   }
   return out;
+}
+
+const std::string& placeholders(std::size_t rows, std::size_t columns) {
+  thread_local std::map<std::pair<std::size_t, std::size_t>, std::string> cache;
+  auto& slot = cache[{rows, columns}];
+  if (slot.empty()) slot = build_placeholders(rows, columns);
+  return slot;
 }
 
 // Runs `head (<$1..$n>) tail` for the keys in chunks, calling on_row for every result row.
@@ -151,7 +161,9 @@ void append_entry_values(std::vector<Value>& values, const NewEntry& entry) {
   values.push_back(optional_int(entry.entry.expires_at_unix_ms));
   values.push_back(entry.entry.idempotency_key.empty() ? Value(nullptr)
                                                        : Value(entry.entry.idempotency_key));
-  values.emplace_back(entry.content_sha256);
+  // The hash only serves idempotency checks; entries without a key do not pay 64 bytes for it.
+  values.push_back(entry.entry.idempotency_key.empty() ? Value(nullptr)
+                                                       : Value(entry.content_sha256));
   values.emplace_back(entry.entry.description);
   values.emplace_back(metadata_to_json(entry.entry.metadata));
   values.emplace_back(entry.entry.created_at_unix_ms);
@@ -469,16 +481,23 @@ StoreResult<void> write_group(Connection& connection, const GroupState& state) {
   return {};
 }
 
-StoreResult<Account> insert_account(Connection& connection, const Account& account) {
-  auto inserted = connection.execute(
+StoreResult<void> insert_accounts(Connection& connection, const std::vector<Account>& accounts) {
+  auto max_seq =
+      connection.query_one<std::int64_t>("SELECT COALESCE(MAX(seq), 0) FROM ledger_accounts");
+  if (!max_seq) return unexpected(max_seq.error());
+  std::int64_t seq = max_seq->value_or(0);
+  std::vector<Value> values;
+  for (const Account& account : accounts) {
+    values.insert(values.end(),
+                  {++seq, account.id, std::string(to_string(account.type)), account.currency,
+                   static_cast<std::int64_t>(account.flags), account.owner, account.name,
+                   metadata_to_json(account.metadata), account.created_at_unix_ms});
+  }
+  return insert_rows(
+      connection,
       "INSERT INTO ledger_accounts (seq, id, type, currency, flags, owner, name, metadata_json,"
-      " created_at_unix_ms) VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM ledger_accounts),"
-      " $1, $2, $3, $4, $5, $6, $7, $8)",
-      {account.id, std::string(to_string(account.type)), account.currency,
-       static_cast<std::int64_t>(account.flags), account.owner, account.name,
-       metadata_to_json(account.metadata), account.created_at_unix_ms});
-  if (!inserted) return unexpected(inserted.error());
-  return account;
+      " created_at_unix_ms) VALUES ",
+      "", 9, values);
 }
 
 StoreResult<std::optional<Account>> select_account(Connection& connection, const std::string& id) {

@@ -30,7 +30,7 @@ CREATE TABLE ledger_entries (
   reverses_entry_seq BIGINT,            -- reversal: the entry it reverses
   expires_at_unix_ms BIGINT,            -- pending: when the hold lapses (NULL = never)
   idempotency_key TEXT UNIQUE,
-  content_sha256 TEXT NOT NULL,         -- of the request, to tell a replay from a conflict
+  content_sha256 TEXT,                  -- of the request (entries with an idempotency key)
   description TEXT NOT NULL,
   metadata_json TEXT NOT NULL,
   created_at_unix_ms BIGINT NOT NULL

@@ -254,7 +254,16 @@ StoreResult<void> SqliteConnection::configure(Role role, std::int64_t busy_timeo
   // synchronous=FULL: in WAL mode NORMAL would lose the last commits on power loss, and a
   // committed payment must stay committed. foreign_keys is off by default in SQLite.
   StoreResult<void> pragmas = exec("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
-  if (!pragmas || role == Role::writer) return pragmas;
+  if (!pragmas) return pragmas;
+  if (role == Role::writer) {
+    // The writer touches many index pages per group commit (postings by account); a 128 MiB
+    // page cache keeps them in memory instead of re-reading them through the OS every group.
+    // Checkpoints every ~64 MiB of WAL instead of ~4 MiB: fewer stalls inside commits, same
+    // durability (the WAL is synced at every commit either way).
+    // temp_store=MEMORY: multi-row statements inside a transaction keep a statement journal
+    // (for a partial rollback); in a temp file that was ~6 page writes per transfer.
+    return exec("PRAGMA cache_size=-131072; PRAGMA wal_autocheckpoint=16384; PRAGMA temp_store=MEMORY;");
+  }
   // Readers are for Database::read: make an accidental write fail instead of racing the writer.
   return exec("PRAGMA query_only=ON");
 }
