@@ -3,6 +3,8 @@
 #   make test  — install what is missing, build, run the whole test suite
 # Everything else here is a convenience for developers.
 
+SHELL := /bin/bash
+
 BUILD_DIR  ?= build/release
 ASAN_DIR   ?= build/asan
 JOBS       ?= $(shell nproc)
@@ -48,7 +50,7 @@ fuzz: deps
 	@CC=clang-14 CXX=clang++-14 cmake -S . -B $(FUZZ_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DTILL_FUZZ=ON -DTILL_WERROR=OFF -DTILL_BUILD_TESTS=OFF -DTILL_BUILD_BENCH=OFF >/dev/null
 	@cmake --build $(FUZZ_DIR) -j $(JOBS) --target config_fuzz log_fuzz http_fuzz money_fuzz
-	@for target in config_fuzz log_fuzz http_fuzz money_fuzz; do \
+	@set -o pipefail; for target in config_fuzz log_fuzz http_fuzz money_fuzz; do \
 	  mkdir -p $(FUZZ_DIR)/corpus/$$target; \
 	  echo "== fuzzing $$target for $(FUZZ_SECONDS)s"; \
 	  $(FUZZ_DIR)/fuzz/$$target -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -print_final_stats=1 \

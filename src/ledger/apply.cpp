@@ -339,8 +339,8 @@ Entry finish_entry(GroupState& state, NewEntry& out, const Clock& clock) {
     posting.entry_id = out.entry.id;
     posting.created_at_unix_ms = state.now_unix_ms;
   }
-  state.new_entries.push_back(out);
-  return out.entry;
+  state.new_entries.push_back(std::move(out));
+  return state.new_entries.back().entry;
 }
 
 LedgerResult<Entry> apply_entry(Context& context, const EntrySpec& spec) {
@@ -367,7 +367,7 @@ LedgerResult<Entry> apply_entry(Context& context, const EntrySpec& spec) {
   out.entry.description = spec.description;
   out.entry.metadata = spec.metadata;
   out.entry.idempotency_key = spec.idempotency_key;
-  out.content_sha256 = hash.empty() ? content_sha256(spec) : hash;
+  out.content_sha256 = hash;  // kept only with an idempotency key (see write_group)
   LedgerResult<void> built;
   switch (spec.kind) {
     case EntryKind::standard:
@@ -409,7 +409,7 @@ LedgerResult<Entry> apply_entry(Context& context, const EntrySpec& spec) {
     context.state.holds[entry.id] = hold;
   }
   if (!spec.idempotency_key.empty()) {
-    context.state.keyed_entries[spec.idempotency_key] = {out.content_sha256, entry};
+    context.state.keyed_entries[spec.idempotency_key] = {hash, entry};
     context.undo.keys_added.push_back(spec.idempotency_key);
   }
   return entry;
@@ -464,10 +464,6 @@ std::size_t apply_expiries(GroupState& state, const std::vector<std::string>& ho
     out.entry.kind = EntryKind::expire_pending;
     out.entry.description = "hold expired";
     build_resolution_postings(out, state, hold, 0);
-    EntrySpec spec;
-    spec.kind = EntryKind::expire_pending;
-    spec.pending_entry_id = id;
-    out.content_sha256 = content_sha256(spec);
     out.pending_entry_seq = hold.entry_seq;
     out.entry.pending_entry_id = hold.entry_id;
     UndoLog undo;  // releases cannot fail; the log is required by the shared path only
