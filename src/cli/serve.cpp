@@ -1,14 +1,21 @@
 // `till serve` and `till migrate`: open the database, bring the schema up to date (SQLite) or
 // check it (PostgreSQL, where `till migrate` is a deliberate deploy step), then serve.
+#include <cassert>
+#include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <memory>
+#include <mutex>
+#include <thread>
 
+#include "admin/admin.h"
 #include "api/server.h"
 #include "api/system_routes.h"
 #include "base/clock.h"
 #include "base/ids.h"
 #include "cli/build_info.h"
 #include "cli/commands.h"
+#include "ledger/ledger.h"
 #include "obs/log.h"
 #include "obs/metrics.h"
 #include "store/migrations.h"
@@ -105,6 +112,69 @@ Result<void> check_ready(store::Database& database) {
   return {};
 }
 
+// Expires due ledger holds every interval on its own thread, so a lapsed hold gives its funds
+// back even when nothing else touches the ledger. Each node runs one; the ledger serialises
+// sweeps from several nodes and a hold expires once.
+class HoldExpirySweeper {
+ public:
+  // A tick sweeps again while sweeps come back full, up to this many times, then waits for
+  // the next tick: a backlog drains fast without the thread ever running unbounded.
+  static constexpr int kSweepsPerTickMax = 16;
+
+  HoldExpirySweeper(ledger::Ledger& ledger, std::chrono::milliseconds interval)
+      : ledger_(ledger), interval_(interval), thread_([this] { run(); }) {
+    assert(interval.count() > 0);
+  }
+  ~HoldExpirySweeper() { stop(); }
+  HoldExpirySweeper(const HoldExpirySweeper&) = delete;
+  HoldExpirySweeper& operator=(const HoldExpirySweeper&) = delete;
+
+  // Returns after the thread has finished its current sweep and exited. Idempotent.
+  void stop() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  void run() {
+    std::unique_lock lock(mutex_);
+    while (!wake_.wait_for(lock, interval_, [this] { return stopping_; })) {
+      lock.unlock();
+      sweep();
+      lock.lock();
+    }
+  }
+
+  bool stop_requested() {
+    std::lock_guard lock(mutex_);
+    return stopping_;
+  }
+
+  void sweep() {
+    for (int round = 0; round < kSweepsPerTickMax && !stop_requested(); ++round) {
+      auto expired = ledger_.expire_due_holds(ledger::kEntriesPerBatchMax);
+      if (!expired) {
+        obs::warn("ledger hold expiry failed",
+                  {{"code", expired.error().code}, {"error", expired.error().message}});
+        return;
+      }
+      if (*expired > 0) obs::info("ledger holds expired", {{"count", *expired}});
+      if (*expired < ledger::kEntriesPerBatchMax) return;
+    }
+  }
+
+  ledger::Ledger& ledger_;
+  const std::chrono::milliseconds interval_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::thread thread_;  // last: starts after everything above is constructed
+};
+
 std::optional<config::Config> load_and_init_logging(const config::ConfigSources& sources) {
   auto config = load_config_or_report(sources);
   if (!config) return std::nullopt;
@@ -127,11 +197,16 @@ int run_serve(const config::ConfigSources& sources) {
   const auto instance_id = ensure_instance_id(**database);
   if (!instance_id) return startup_failure("database", instance_id.error().message);
 
+  // Destroyed in reverse: the server (and its blocking pool) before the ledger, whose
+  // destructor drains the committer, before the database.
+  store::Database& db = **database;
+  ledger::Ledger ledger(db, SystemClock::instance());
+
   obs::MetricsRegistry registry;
   obs::register_process_metrics(registry, build_version(), build_commit());
   api::Router router;
-  store::Database& db = **database;
   api::add_system_routes(router, registry, [&db] { return check_ready(db); });
+  admin::add_admin_routes(router, ledger, admin::AdminOptions{config->admin.token});
 
   api::Server server(server_options(*config), router, registry);
   const auto port = server.bind();
@@ -143,10 +218,13 @@ int run_serve(const config::ConfigSources& sources) {
                           {"database", db.describe()},
                           {"version", build_version()},
                           {"commit", build_commit()}});
+  obs::info("admin API", {{"enabled", !config->admin.token.empty()}});
   std::printf("Till is listening on %s (database: %s)\n", url.c_str(), db.describe().c_str());
   std::fflush(stdout);
 
+  HoldExpirySweeper sweeper(ledger, std::chrono::milliseconds(config->ledger.expiry_interval_ms));
   server.run();
+  sweeper.stop();  // before the ledger goes: a sweep may be waiting on the committer
   return kExitOk;
 }
 

@@ -42,10 +42,22 @@ struct LogConfig {
   std::string level = "info";  // trace, debug, info, warn, error
 };
 
+struct LedgerConfig {
+  std::int64_t expiry_interval_ms = 1'000;  // how often `till serve` expires due holds
+};
+
+struct AdminConfig {
+  // Bearer token for /admin/v1; empty = the admin API is off. A secret: never shown in
+  // problems, logs or `till config keys`.
+  std::string token;
+};
+
 struct Config {
   ServerConfig server;
   StorageConfig storage;
   LogConfig log;
+  LedgerConfig ledger;
+  AdminConfig admin;
 };
 
 // One problem with the configuration, naming the key and where the bad value came from.

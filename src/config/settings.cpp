@@ -17,6 +17,10 @@ constexpr std::int64_t hour_ms = 3'600'000;
 constexpr std::int64_t threads_max = 256;
 // A path longer than PATH_MAX cannot be opened; say so now rather than at first write.
 constexpr std::size_t data_dir_length_max = 4096;
+// An admin token is a shared secret: 32 characters is the least that resists guessing (even
+// from a 16-symbol alphabet that is 128 bits); 1024 keeps it well inside a request head.
+constexpr std::size_t admin_token_length_min = 32;
+constexpr std::size_t admin_token_length_max = 1024;
 constexpr std::string_view no_flag;
 
 // `config.*section.*field` is the integer field a row stores to; bounds in the row keep the
@@ -108,6 +112,29 @@ Result<void> store_log_level(Config& config, std::string_view text) {
 
 std::string show_log_level(const Config& config) { return config.log.level; }
 
+// The token is checked but never echoed: problems reach terminals and CI logs. Visible ASCII
+// only, because it travels in an `Authorization: Bearer` header, where spaces and control
+// characters would be cut or rejected on the way.
+Result<void> store_admin_token(Config& config, std::string_view text) {
+  const bool visible_ascii = std::all_of(text.begin(), text.end(), [](char c) {
+    return static_cast<unsigned char>(c) > 0x20 && static_cast<unsigned char>(c) < 0x7f;
+  });
+  const bool length_ok =
+      text.size() >= admin_token_length_min && text.size() <= admin_token_length_max;
+  if (!text.empty() && (!visible_ascii || !length_ok)) {
+    return fail("invalid_admin_token",
+                "expected empty (admin API off) or 32 to 1024 visible ASCII characters with no "
+                "spaces; got " +
+                    std::to_string(text.size()) + " characters (value not shown: it is a secret)");
+  }
+  config.admin.token = std::string(text);
+  return {};
+}
+
+std::string show_admin_token(const Config& config) {
+  return config.admin.token.empty() ? std::string() : std::string("(set, not shown)");
+}
+
 constexpr std::array settings_table = {
     text_setting("server.listen", "--listen", store_listen, show_listen,
                  "Address the HTTP APIs listen on: HOST:PORT with an IPv4 address, a hostname "
@@ -150,6 +177,12 @@ constexpr std::array settings_table = {
         "serialization failure."),
     text_setting("log.level", "--log-level", store_log_level, show_log_level,
                  "Least severe log level written: trace, debug, info, warn or error."),
+    integer_setting<&Config::ledger, &LedgerConfig::expiry_interval_ms>(
+        "ledger.expiry_interval_ms", no_flag, 10, hour_ms,
+        "How often `till serve` expires ledger holds whose expires_at_unix_ms has passed."),
+    text_setting("admin.token", no_flag, store_admin_token, show_admin_token,
+                 "Bearer token for the admin API (/admin/v1); empty turns the admin API off. "
+                 "At least 32 characters; never logged or shown."),
 };
 
 // Checked at compile time so a bad row fails the build, not a deployment. The function

@@ -39,6 +39,8 @@ constexpr DefaultRow default_rows[] = {
     {"storage.busy_timeout_ms", "5000"},
     {"storage.retry_attempts_max", "5"},
     {"log.level", "info"},
+    {"ledger.expiry_interval_ms", "1000"},
+    {"admin.token", ""},
 };
 
 TEST(ConfigDefaults, NoSourcesGiveTheDefaults) {

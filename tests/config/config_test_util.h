@@ -35,6 +35,8 @@ inline constexpr KeySpec key_specs[] = {
     {"storage.busy_timeout_ms", "TILL_STORAGE_BUSY_TIMEOUT_MS", "", "5000"},
     {"storage.retry_attempts_max", "TILL_STORAGE_RETRY_ATTEMPTS_MAX", "", "5"},
     {"log.level", "TILL_LOG_LEVEL", "--log-level", "info"},
+    {"ledger.expiry_interval_ms", "TILL_LEDGER_EXPIRY_INTERVAL_MS", "", "1000"},
+    {"admin.token", "TILL_ADMIN_TOKEN", "", ""},
 };
 
 inline const KeySpec& spec_for(std::string_view key) {
@@ -66,6 +68,8 @@ inline std::string field(const Config& config, std::string_view key) {
   if (key == "storage.busy_timeout_ms") return std::to_string(storage.busy_timeout_ms);
   if (key == "storage.retry_attempts_max") return std::to_string(storage.retry_attempts_max);
   if (key == "log.level") return config.log.level;
+  if (key == "ledger.expiry_interval_ms") return std::to_string(config.ledger.expiry_interval_ms);
+  if (key == "admin.token") return config.admin.token;
   ADD_FAILURE() << "no Config field for " << key;
   return {};
 }

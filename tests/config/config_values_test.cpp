@@ -132,6 +132,20 @@ constexpr ValueRow value_rows[] = {
      bad("expected trace, debug, info, warn or error, got 'warning'")},
     {From::flag, "log.level", "INFO", bad("got 'INFO'")},
     {From::file, "log.level", "3", bad("expected a string, got an integer")},
+    // ledger.expiry_interval_ms: 10 ms..1 hour.
+    {From::file, "ledger.expiry_interval_ms", "10", ok("10")},
+    {From::env, "ledger.expiry_interval_ms", "3600000", ok("3600000")},
+    {From::file, "ledger.expiry_interval_ms", "9", bad("must be between 10 and 3600000, got 9")},
+    {From::env, "ledger.expiry_interval_ms", "3600001", bad("must be between 10 and 3600000")},
+    // admin.token: empty (off) or 32..1024 visible ASCII characters; never echoed.
+    {From::file, "admin.token", R"("")", ok("")},
+    {From::env, "admin.token", "test-admin-token-0123456789abcdef",
+     ok("test-admin-token-0123456789abcdef")},
+    {From::env, "admin.token", "short-token-0123456789", bad("got 22 characters (value not shown")},
+    {From::file, "admin.token", R"("test-admin-token 0123456789abcdef")",
+     bad("32 to 1024 visible ASCII characters")},
+    {From::flag, "admin.token", "test-admin-token-0123456789abcdef\n", bad("value not shown")},
+    {From::file, "admin.token", "42", bad("expected a string, got an integer")},
 };
 
 // How the source of a problem is named for a row: the file line, env var or flag.
@@ -213,6 +227,19 @@ TEST(ConfigValueRows, EveryDefaultIsAValidValue) {
     const Loaded loaded = load_text("", {{std::string(spec.env), std::string(spec.default_value)}});
     ASSERT_TRUE(loaded) << spec.key << all_problems(loaded);
     EXPECT_EQ(field(*loaded, spec.key), field(defaults, spec.key));
+  }
+}
+
+// The admin token is a secret: a rejected one is described by its length, never echoed.
+TEST(ConfigSecrets, AdminTokenIsNeverEchoed) {
+  const std::string token = "leaky-admin-token-but-31-chars!";
+  ASSERT_EQ(token.size(), 31u);
+  const Loaded loaded =
+      load_text("[admin]\ntoken = \"" + token + "\"\n", {{"TILL_ADMIN_TOKEN", token + " x"}});
+  ASSERT_FALSE(loaded);
+  ASSERT_EQ(loaded.error().size(), 2u) << all_problems(loaded);
+  for (const ConfigProblem& problem : loaded.error()) {
+    EXPECT_EQ(to_string(problem).find("leaky"), std::string::npos) << to_string(problem);
   }
 }
 

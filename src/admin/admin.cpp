@@ -1,0 +1,71 @@
+// Registers the admin routes: the route table, the token check in front of every handler, and
+// the answer every route gives while the admin API is off.
+#include "admin/admin.h"
+
+#include <array>
+#include <memory>
+
+#include "admin/auth.h"
+#include "admin/ledger_routes.h"
+
+namespace till::admin {
+
+namespace {
+
+struct AdminRoute {
+  std::string_view method;
+  std::string_view pattern;
+  api::Response (LedgerRoutes::*handler)(api::Request&);
+};
+
+constexpr std::array kRoutes = std::to_array<AdminRoute>({
+    {"POST", "/admin/v1/ledger/accounts", &LedgerRoutes::create_account},
+    {"GET", "/admin/v1/ledger/accounts", &LedgerRoutes::list_accounts},
+    {"GET", "/admin/v1/ledger/accounts/{id}", &LedgerRoutes::get_account},
+    {"GET", "/admin/v1/ledger/accounts/{id}/balance", &LedgerRoutes::get_balance},
+    {"GET", "/admin/v1/ledger/accounts/{id}/postings", &LedgerRoutes::list_postings},
+    {"POST", "/admin/v1/ledger/entries", &LedgerRoutes::post_entry},
+    {"GET", "/admin/v1/ledger/entries/{id}", &LedgerRoutes::get_entry},
+    {"POST", "/admin/v1/ledger/entry_batches", &LedgerRoutes::post_batch},
+    {"GET", "/admin/v1/ledger/trial_balance", &LedgerRoutes::get_trial_balance},
+});
+
+api::Response admin_disabled(api::Request& request) {
+  api::ApiError error;
+  error.status = 404;
+  error.code = "admin_api_disabled";
+  error.message = "The admin API is disabled on this server (" + std::string(request.method) + " " +
+                  std::string(request.path) +
+                  "). Set admin.token (environment variable TILL_ADMIN_TOKEN) to a secret of at "
+                  "least 32 characters and restart `till serve`.";
+  return api::error_response(error);
+}
+
+api::Response unauthorized(const api::ApiError& error) {
+  api::Response response = api::error_response(error);
+  response.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"till-admin\"");
+  return response;
+}
+
+}  // namespace
+
+void add_admin_routes(api::Router& router, ledger::Ledger& ledger, const AdminOptions& options) {
+  if (options.token.empty()) {
+    // Cheap and touches nothing: answered on the I/O thread.
+    for (const AdminRoute& route : kRoutes) {
+      router.add(route.method, route.pattern, api::Execution::io_thread, admin_disabled);
+    }
+    return;
+  }
+  auto auth = std::make_shared<const AdminAuth>(options.token);
+  auto routes = std::make_shared<LedgerRoutes>(ledger);
+  for (const AdminRoute& route : kRoutes) {
+    router.add(route.method, route.pattern, api::Execution::blocking,
+               [auth, routes, handler = route.handler](api::Request& request) {
+                 if (auto denied = auth->check(request)) return unauthorized(*denied);
+                 return ((*routes).*handler)(request);
+               });
+  }
+}
+
+}  // namespace till::admin

@@ -1,0 +1,24 @@
+// admin/admin.h — the internal admin API for ops and finance staff, under /admin/v1.
+//
+// JSON in and out (docs/admin-api.md). Every route needs `Authorization: Bearer <admin.token>`;
+// with an empty token the admin API is off and its routes answer 404 `admin_api_disabled`
+// (a deliberately unconfigured feature is not a server fault, so not a 5xx that pages anyone,
+// and not something a client should retry). Handlers call the ledger, whose methods block,
+// so every route runs on the blocking pool.
+#pragma once
+
+#include <string>
+
+#include "api/router.h"
+#include "ledger/ledger.h"
+
+namespace till::admin {
+
+struct AdminOptions {
+  std::string token;  // admin.token; empty = admin API off. A secret: never logged.
+};
+
+// Registers the /admin/v1 routes. `ledger` must outlive every request the router serves.
+void add_admin_routes(api::Router& router, ledger::Ledger& ledger, const AdminOptions& options);
+
+}  // namespace till::admin
