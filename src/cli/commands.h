@@ -15,6 +15,8 @@ constexpr int kExitUsage = 2;
 
 int run_serve(const config::ConfigSources& sources);
 int run_migrate(const config::ConfigSources& sources);
+// `till ledger verify`: exit 0 when every ledger invariant holds, 1 on violations or errors.
+int run_ledger_verify(const config::ConfigSources& sources);
 int run_config_check(const config::ConfigSources& sources);
 int run_config_keys();
 int run_version();

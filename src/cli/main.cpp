@@ -55,6 +55,13 @@ int main(int argc, char** argv) {
   CLI::App* migrate = app.add_subcommand("migrate", "Apply pending database migrations");
   migrate_flags.add_to(*migrate, false);
 
+  CLI::App* ledger = app.add_subcommand("ledger", "Inspect the ledger");
+  ledger->require_subcommand(1);
+  ConfigFlags verify_flags;
+  CLI::App* verify = ledger->add_subcommand(
+      "verify", "Recompute the ledger from its postings; exit 1 if any invariant is broken");
+  verify_flags.add_to(*verify, false);
+
   CLI::App* config = app.add_subcommand("config", "Inspect configuration");
   config->require_subcommand(1);
   ConfigFlags check_flags;
@@ -73,6 +80,7 @@ int main(int argc, char** argv) {
 
   if (serve->parsed()) return till::cli::run_serve(serve_flags.to_sources());
   if (migrate->parsed()) return till::cli::run_migrate(migrate_flags.to_sources());
+  if (verify->parsed()) return till::cli::run_ledger_verify(verify_flags.to_sources());
   if (check->parsed()) return till::cli::run_config_check(check_flags.to_sources());
   if (keys->parsed()) return till::cli::run_config_keys();
   if (version->parsed()) return till::cli::run_version();
