@@ -5,6 +5,9 @@
 // 2 invalid configuration or usage.
 #pragma once
 
+#include <cstdint>
+#include <string>
+
 #include "config/config.h"
 
 namespace till::cli {
@@ -20,6 +23,20 @@ int run_ledger_verify(const config::ConfigSources& sources);
 int run_config_check(const config::ConfigSources& sources);
 int run_config_keys();
 int run_version();
+
+struct BenchLedgerOptions {
+  std::size_t accounts = 10'000;
+  std::uint64_t transfers = 1'000'000;
+  std::uint64_t batch_size = 8'190;
+  int clients = 2;                // threads submitting batches
+  int single_entry_writers = 64;  // latency phase; 0 skips it
+  std::int64_t latency_duration_ms = 5'000;
+  std::uint64_t seed = 1;
+  std::string acks_file;  // append acknowledged entry ids here
+};
+// `till bench ledger`: throughput and acknowledgement latency of the ledger (see
+// docs/benchmarks.md). Writes benchmark accounts and entries into the configured database.
+int run_bench_ledger(const config::ConfigSources& sources, const BenchLedgerOptions& options);
 
 // Loads configuration and prints every problem to stderr. nullopt when there were problems.
 std::optional<config::Config> load_config_or_report(const config::ConfigSources& sources);

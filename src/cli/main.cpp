@@ -70,6 +70,35 @@ int main(int argc, char** argv) {
   check_flags.add_to(*check, true);
   CLI::App* keys = config->add_subcommand("keys", "List every setting with its default");
 
+  CLI::App* bench = app.add_subcommand("bench", "Benchmarks (write into the configured database)");
+  bench->require_subcommand(1);
+  ConfigFlags bench_flags;
+  till::cli::BenchLedgerOptions bench_options;
+  CLI::App* bench_ledger = bench->add_subcommand(
+      "ledger", "Ledger throughput (batched transfers) and single-entry acknowledgement latency");
+  bench_flags.add_to(*bench_ledger, false);
+  bench_ledger
+      ->add_option("--accounts", bench_options.accounts, "Accounts to spread transfers over")
+      ->check(CLI::Range(2, 10'000'000));
+  bench_ledger->add_option("--transfers", bench_options.transfers,
+                           "Transfers in the throughput phase (0 skips it)");
+  bench_ledger->add_option("--batch-size", bench_options.batch_size, "Transfers per batch")
+      ->check(CLI::Range(1, 8190));
+  bench_ledger->add_option("--clients", bench_options.clients, "Threads submitting batches")
+      ->check(CLI::Range(1, 256));
+  bench_ledger
+      ->add_option("--single-entry-writers", bench_options.single_entry_writers,
+                   "Threads posting one entry at a time in the latency phase (0 skips it)")
+      ->check(CLI::Range(0, 1024));
+  bench_ledger
+      ->add_option("--latency-duration-ms", bench_options.latency_duration_ms,
+                   "Length of the latency phase")
+      ->check(CLI::Range(1, 3'600'000));
+  bench_ledger->add_option("--seed", bench_options.seed, "Random seed");
+  bench_ledger->add_option(
+      "--acks-file", bench_options.acks_file,
+      "Append the id of every acknowledged (durably committed) entry to this file");
+
   CLI::App* version = app.add_subcommand("version", "Print version and build information");
 
   try {
@@ -83,6 +112,8 @@ int main(int argc, char** argv) {
   if (verify->parsed()) return till::cli::run_ledger_verify(verify_flags.to_sources());
   if (check->parsed()) return till::cli::run_config_check(check_flags.to_sources());
   if (keys->parsed()) return till::cli::run_config_keys();
+  if (bench_ledger->parsed())
+    return till::cli::run_bench_ledger(bench_flags.to_sources(), bench_options);
   if (version->parsed()) return till::cli::run_version();
   return till::cli::kExitUsage;
 }

@@ -8,6 +8,8 @@
 #include <array>
 #include <cassert>
 #include <map>
+#include <string_view>
+#include <unordered_set>
 
 #include "base/ids.h"
 #include "ledger/amount_text.h"
@@ -423,13 +425,23 @@ void append_field(std::string& out, std::string_view field) {
 }  // namespace
 
 void collect_references(const std::vector<EntrySpec>& specs, References& references) {
+  // Distinct ids only: a group of 16k transfers names its accounts ~32k times. The sets hold
+  // views of the specs' strings, which outlive the group.
+  auto add = [](std::unordered_set<std::string_view>& seen, std::vector<std::string>& out,
+                const std::string& id) {
+    if (seen.insert(id).second) out.push_back(id);
+  };
   for (const EntrySpec& spec : specs) {
-    for (const PostingSpec& posting : spec.postings)
-      references.account_ids.push_back(posting.account_id);
-    if (!spec.pending_entry_id.empty()) references.hold_entry_ids.push_back(spec.pending_entry_id);
-    if (!spec.reverses_entry_id.empty())
-      references.reversal_entry_ids.push_back(spec.reverses_entry_id);
-    if (!spec.idempotency_key.empty()) references.idempotency_keys.push_back(spec.idempotency_key);
+    for (const PostingSpec& posting : spec.postings) {
+      add(references.accounts_seen, references.account_ids, posting.account_id);
+    }
+    if (!spec.pending_entry_id.empty())
+      add(references.holds_seen, references.hold_entry_ids, spec.pending_entry_id);
+    if (!spec.reverses_entry_id.empty()) {
+      add(references.reversals_seen, references.reversal_entry_ids, spec.reverses_entry_id);
+    }
+    if (!spec.idempotency_key.empty())
+      add(references.keys_seen, references.idempotency_keys, spec.idempotency_key);
   }
 }
 

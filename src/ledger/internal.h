@@ -9,7 +9,9 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "ledger/ledger.h"
@@ -89,6 +91,8 @@ struct References {
   std::vector<std::string> hold_entry_ids;
   std::vector<std::string> reversal_entry_ids;
   std::vector<std::string> idempotency_keys;
+  // Views of the submissions' strings (alive for the whole group), to collect each id once.
+  std::unordered_set<std::string_view> accounts_seen, holds_seen, reversals_seen, keys_seen;
 };
 
 void collect_references(const std::vector<EntrySpec>& specs, References& references);

@@ -194,7 +194,7 @@ class Ledger::Impl {
     for (const std::string& id : ids) {
       const auto cached = account_cache_.find(id);
       if (cached != account_cache_.end()) {
-        state.accounts_by_id.emplace(id, cached->second);
+        state.accounts_by_id.try_emplace(id, cached->second);  // no copy when already there
       } else {
         missing.push_back(id);
       }
@@ -245,7 +245,7 @@ class Ledger::Impl {
 
   void remember_accounts(const GroupState& state) {
     if (account_cache_.size() > kAccountCacheEntriesMax) account_cache_.clear();
-    for (const auto& [id, account] : state.accounts_by_id) account_cache_.emplace(id, account);
+    for (const auto& [id, account] : state.accounts_by_id) account_cache_.try_emplace(id, account);
   }
 
   store::Database& database_;

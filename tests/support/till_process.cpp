@@ -95,6 +95,38 @@ CommandResult run_till(const std::vector<std::string>& args,
   return result;
 }
 
+TillProcess::TillProcess(const std::vector<std::string>& args,
+                         const std::vector<std::pair<std::string, std::string>>& env) {
+  pid_ = spawn(args, env, temp_.path() + "/stdout", temp_.path() + "/stderr");
+}
+
+TillProcess::~TillProcess() {
+  if (!reaped_ && pid_ > 0) {
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+  }
+}
+
+void TillProcess::send_signal(int signal_number) const { kill(pid_, signal_number); }
+
+std::optional<int> TillProcess::wait_exit(std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!reaped_) {
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      reaped_ = true;
+      if (WIFEXITED(status)) return WEXITSTATUS(status);
+      return std::nullopt;
+    }
+    if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return std::nullopt;
+}
+
+std::string TillProcess::captured_stdout() const { return read_file(temp_.path() + "/stdout"); }
+std::string TillProcess::captured_stderr() const { return read_file(temp_.path() + "/stderr"); }
+
 TillServer::TillServer(std::vector<std::string> extra_args,
                        std::vector<std::pair<std::string, std::string>> env,
                        std::optional<std::string> data_dir)

@@ -39,6 +39,28 @@ CommandResult run_till(const std::vector<std::string>& args,
                        const std::vector<std::pair<std::string, std::string>>& env = {},
                        std::chrono::milliseconds timeout = std::chrono::seconds(60));
 
+// Any `till ...` command in the background, with stdout/stderr captured to files; killed
+// (SIGKILL) by the destructor if still running.
+class TillProcess {
+ public:
+  explicit TillProcess(const std::vector<std::string>& args,
+                       const std::vector<std::pair<std::string, std::string>>& env = {});
+  ~TillProcess();
+  TillProcess(const TillProcess&) = delete;
+  TillProcess& operator=(const TillProcess&) = delete;
+
+  void send_signal(int signal_number) const;
+  // Exit status, or nullopt on timeout or death by signal (the process is then reaped).
+  std::optional<int> wait_exit(std::chrono::milliseconds timeout);
+  std::string captured_stdout() const;
+  std::string captured_stderr() const;
+
+ private:
+  TempDir temp_;
+  pid_t pid_ = -1;
+  bool reaped_ = false;
+};
+
 // `till serve ...` in the background, with stdout/stderr captured to files.
 class TillServer {
  public:
