@@ -130,17 +130,20 @@ TEST_P(AppendOnlyTest, AnUpsertCannotRewriteARow) {
       "ledger_postings");
 }
 
-// DISABLED: fails on SQLite today. `INSERT OR REPLACE` (and `REPLACE INTO`) resolves the key
-// conflict by deleting the old row, and SQLite fires DELETE triggers for that only with
-// `PRAGMA recursive_triggers = ON`, which the store does not set: the posting is silently
-// replaced. Enable once the schema or the store closes the gap (reported to the ledger owner).
-TEST_P(AppendOnlyTest, DISABLED_SqliteInsertOrReplaceCannotRewriteARow) {
+// `INSERT OR REPLACE` resolves a key conflict by deleting the old row; SQLite fires DELETE
+// triggers for that only with `PRAGMA recursive_triggers = ON`, which the store sets on every
+// connection. Without it a posting or entry could be silently rewritten.
+TEST_P(AppendOnlyTest, SqliteInsertOrReplaceCannotRewriteARow) {
   if (GetParam() != Dialect::sqlite) GTEST_SKIP() << "SQLite syntax";
   expect_refused(
       "INSERT OR REPLACE INTO ledger_postings (account_seq, entry_seq, posting_index,"
       " side, layer, amount, currency, created_at_unix_ms) VALUES (1, 1, 0, 'debit',"
       " 'posted', '999', 'USD', 0)",
       "ledger_postings");
+  expect_refused(
+      "REPLACE INTO ledger_entries (seq, id, kind, description, metadata_json, created_at_unix_ms)"
+      " VALUES (1, 'je_1', 'standard', 'rewritten', '{}', 0)",
+      "ledger_entries");
 }
 
 TEST_P(AppendOnlyTest, PostgresRefusesTruncate) {
