@@ -13,7 +13,7 @@ DEBIAN_PACKAGES=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev libcurl4-openssl-dev libsqlite3-dev libpq-dev
   libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
-  libgtest-dev libgmock-dev libbenchmark-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libjemalloc-dev
   # runtime services and tools used by tests
   postgresql-15 sqlite3 prometheus curl
   # Node.js runs the npm test tools (Stripe SDK compatibility tests, later issues)
