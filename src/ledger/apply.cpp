@@ -166,20 +166,6 @@ LedgerResult<void> build_pending(const Context& context, const EntrySpec& spec, 
   return {};
 }
 
-std::string_view status_name(HoldStatus status) {
-  switch (status) {
-    case HoldStatus::open:
-      return "open";
-    case HoldStatus::posted:
-      return "posted";
-    case HoldStatus::voided:
-      return "voided";
-    case HoldStatus::expired:
-      return "expired";
-  }
-  return "unknown";
-}
-
 void add_posting(NewEntry& out, const GroupState& state, const std::string& account_id,
                  const std::string& currency, Side side, Layer layer, i128 amount) {
   const AccountInfo& account = state.accounts_by_id.at(account_id);  // loaded with the hold
@@ -219,7 +205,7 @@ LedgerResult<void> build_hold_resolution(Context& context, const EntrySpec& spec
   if (hold.status != HoldStatus::open) {
     return unexpected(
         error("hold_already_resolved",
-              "hold " + hold.entry_id + " is already " + std::string(status_name(hold.status)),
+              "hold " + hold.entry_id + " is already " + std::string(to_string(hold.status)),
               context.prefix + "pending_entry_id"));
   }
   if (hold.expires_at_unix_ms && *hold.expires_at_unix_ms <= context.state.now_unix_ms) {

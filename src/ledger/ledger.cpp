@@ -83,6 +83,20 @@ LedgerResult<void> validate_account_spec(const AccountSpec& spec) {
   return {};
 }
 
+// Runs one read query on a pooled connection and returns its value, or the store's failure.
+template <class T, class Query>
+store::StoreResult<T> read_value(store::Database& database, const Query& query) {
+  std::optional<T> value;
+  auto done = database.read([&](store::Connection& connection) -> store::StoreResult<void> {
+    auto found = query(connection);
+    if (!found) return unexpected(found.error());
+    value.emplace(std::move(found).value());
+    return {};
+  });
+  if (!done) return unexpected(std::move(done).error());
+  return std::move(*value);
+}
+
 }  // namespace
 
 class Ledger::Impl {
@@ -305,18 +319,15 @@ LedgerResult<std::vector<Account>> Ledger::create_accounts(const std::vector<Acc
 }
 
 LedgerResult<Account> Ledger::get_account(const std::string& account_id) {
-  std::optional<Account> account;
-  auto done =
-      impl_->database().read([&](store::Connection& connection) -> store::StoreResult<void> {
-        auto found = detail::sql::select_account(connection, account_id);
-        if (!found) return unexpected(found.error());
-        account = std::move(found).value();
-        return {};
+  auto account =
+      read_value<std::optional<Account>>(impl_->database(), [&](store::Connection& connection) {
+        return detail::sql::select_account(connection, account_id);
       });
-  if (!done) return unexpected(unavailable(done.error()));
-  if (!account)
+  if (!account) return unexpected(unavailable(account.error()));
+  if (!account->has_value()) {
     return unexpected(error("account_not_found", "no ledger account '" + account_id + "'", "id"));
-  return *account;
+  }
+  return std::move(**account);
 }
 
 LedgerResult<Page<Account>> Ledger::list_accounts(const std::string& starting_after,
@@ -324,16 +335,11 @@ LedgerResult<Page<Account>> Ledger::list_accounts(const std::string& starting_af
   if (limit == 0 || limit > kListLimitMax) {
     return unexpected(error("limit_invalid", "limit must be between 1 and 1000", "limit"));
   }
-  Page<Account> page;
-  auto done =
-      impl_->database().read([&](store::Connection& connection) -> store::StoreResult<void> {
-        auto found = detail::sql::select_accounts(connection, starting_after, limit);
-        if (!found) return unexpected(found.error());
-        page = std::move(found).value();
-        return {};
-      });
-  if (!done) return unexpected(unavailable(done.error()));
-  return page;
+  auto page = read_value<Page<Account>>(impl_->database(), [&](store::Connection& connection) {
+    return detail::sql::select_accounts(connection, starting_after, limit);
+  });
+  if (!page) return unexpected(unavailable(page.error()));
+  return std::move(page).value();
 }
 
 LedgerResult<std::vector<Entry>> Ledger::post_batch(std::vector<EntrySpec> specs) {
@@ -355,34 +361,28 @@ LedgerResult<Entry> Ledger::post(EntrySpec spec) {
 }
 
 LedgerResult<Entry> Ledger::get_entry(const std::string& entry_id) {
-  std::optional<Entry> entry;
-  auto done =
-      impl_->database().read([&](store::Connection& connection) -> store::StoreResult<void> {
-        auto found = detail::sql::select_entry(connection, entry_id);
-        if (!found) return unexpected(found.error());
-        entry = std::move(found).value();
-        return {};
+  auto entry =
+      read_value<std::optional<Entry>>(impl_->database(), [&](store::Connection& connection) {
+        return detail::sql::select_entry(connection, entry_id);
       });
-  if (!done) return unexpected(unavailable(done.error()));
-  if (!entry)
+  if (!entry) return unexpected(unavailable(entry.error()));
+  if (!entry->has_value()) {
     return unexpected(error("entry_not_found", "no journal entry '" + entry_id + "'", "id"));
-  return *entry;
+  }
+  return std::move(**entry);
 }
 
 LedgerResult<Balance> Ledger::balance(const std::string& account_id,
                                       std::optional<std::int64_t> as_of_unix_ms) {
-  std::optional<Balance> balance;
-  auto done =
-      impl_->database().read([&](store::Connection& connection) -> store::StoreResult<void> {
-        auto found = detail::sql::select_balance(connection, account_id, as_of_unix_ms);
-        if (!found) return unexpected(found.error());
-        balance = std::move(found).value();
-        return {};
+  auto balance =
+      read_value<std::optional<Balance>>(impl_->database(), [&](store::Connection& connection) {
+        return detail::sql::select_balance(connection, account_id, as_of_unix_ms);
       });
-  if (!done) return unexpected(unavailable(done.error()));
-  if (!balance)
+  if (!balance) return unexpected(unavailable(balance.error()));
+  if (!balance->has_value()) {
     return unexpected(error("account_not_found", "no ledger account '" + account_id + "'", "id"));
-  return *balance;
+  }
+  return **balance;
 }
 
 LedgerResult<Page<Posting>> Ledger::list_postings(const std::string& account_id,
@@ -391,38 +391,30 @@ LedgerResult<Page<Posting>> Ledger::list_postings(const std::string& account_id,
   if (limit == 0 || limit > kListLimitMax) {
     return unexpected(error("limit_invalid", "limit must be between 1 and 1000", "limit"));
   }
-  std::optional<Page<Posting>> page;
-  auto done =
-      impl_->database().read([&](store::Connection& connection) -> store::StoreResult<void> {
-        auto found = detail::sql::select_postings(connection, account_id, starting_after, limit);
-        if (!found) return unexpected(found.error());
-        page = std::move(found).value();
-        return {};
+  auto page = read_value<std::optional<Page<Posting>>>(
+      impl_->database(), [&](store::Connection& connection) {
+        return detail::sql::select_postings(connection, account_id, starting_after, limit);
       });
-  if (!done) {
-    if (done.error().kind == store::ErrorKind::invalid_argument) {
+  if (!page) {
+    if (page.error().kind == store::ErrorKind::invalid_argument) {
       return unexpected(error("cursor_invalid",
                               "starting_after is not a posting cursor from this account's list",
                               "starting_after"));
     }
-    return unexpected(unavailable(done.error()));
+    return unexpected(unavailable(page.error()));
   }
-  if (!page)
+  if (!page->has_value()) {
     return unexpected(error("account_not_found", "no ledger account '" + account_id + "'", "id"));
-  return std::move(*page);
+  }
+  return std::move(**page);
 }
 
 LedgerResult<std::vector<TrialBalanceLine>> Ledger::trial_balance() {
-  std::vector<TrialBalanceLine> lines;
-  auto done =
-      impl_->database().read([&](store::Connection& connection) -> store::StoreResult<void> {
-        auto found = detail::sql::select_trial_balance(connection);
-        if (!found) return unexpected(found.error());
-        lines = std::move(found).value();
-        return {};
-      });
-  if (!done) return unexpected(unavailable(done.error()));
-  return lines;
+  auto lines = read_value<std::vector<TrialBalanceLine>>(
+      impl_->database(),
+      [](store::Connection& connection) { return detail::sql::select_trial_balance(connection); });
+  if (!lines) return unexpected(unavailable(lines.error()));
+  return std::move(lines).value();
 }
 
 LedgerResult<std::size_t> Ledger::expire_due_holds(std::size_t limit) {
@@ -482,5 +474,19 @@ std::string_view to_string(EntryKind kind) {
 
 std::string_view to_string(Side side) { return side == Side::debit ? "debit" : "credit"; }
 std::string_view to_string(Layer layer) { return layer == Layer::posted ? "posted" : "pending"; }
+
+std::string_view to_string(HoldStatus status) {
+  switch (status) {
+    case HoldStatus::open:
+      return "open";
+    case HoldStatus::posted:
+      return "posted";
+    case HoldStatus::voided:
+      return "voided";
+    case HoldStatus::expired:
+      return "expired";
+  }
+  return "open";
+}
 
 }  // namespace till::ledger

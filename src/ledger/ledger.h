@@ -216,5 +216,6 @@ std::optional<AccountType> parse_account_type(std::string_view text);
 std::string_view to_string(EntryKind kind);
 std::string_view to_string(Side side);
 std::string_view to_string(Layer layer);
+std::string_view to_string(HoldStatus status);
 
 }  // namespace till::ledger

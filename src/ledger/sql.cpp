@@ -133,20 +133,6 @@ HoldStatus parse_status(std::string_view text) {
   return HoldStatus::open;
 }
 
-std::string_view status_text(HoldStatus status) {
-  switch (status) {
-    case HoldStatus::open:
-      return "open";
-    case HoldStatus::posted:
-      return "posted";
-    case HoldStatus::voided:
-      return "voided";
-    case HoldStatus::expired:
-      return "expired";
-  }
-  return "open";
-}
-
 Value optional_int(std::int64_t value) { return value == 0 ? Value(nullptr) : Value(value); }
 Value optional_int(const std::optional<std::int64_t>& value) {
   return value ? Value(*value) : Value(nullptr);
@@ -462,7 +448,7 @@ StoreResult<void> write_group(Connection& connection, const GroupState& state) {
   for (const auto& [id, hold] : state.holds) {
     if (!hold.dirty) continue;
     holds.insert(holds.end(),
-                 {hold.entry_seq, std::string(status_text(hold.status)), format_i128(hold.amount),
+                 {hold.entry_seq, std::string(to_string(hold.status)), format_i128(hold.amount),
                   format_i128(hold.posted_amount), optional_int(hold.expires_at_unix_ms),
                   optional_int(hold.resolved_by_entry_seq)});
   }
@@ -672,10 +658,17 @@ StoreResult<std::vector<TrialBalanceLine>> select_trial_balance(Connection& conn
         line.currency = std::string(row.get_text(0));
         ++line.account_count;
         if (row.is_null(1)) return;
-        line.debits_posted += amount_at(row, 1, bad);
-        line.credits_posted += amount_at(row, 2, bad);
-        line.debits_pending += amount_at(row, 3, bad);
-        line.credits_pending += amount_at(row, 4, bad);
+        // Each balance fits in i128; their sum over many accounts might not.
+        bool overflow = false;
+        overflow |=
+            __builtin_add_overflow(line.debits_posted, amount_at(row, 1, bad), &line.debits_posted);
+        overflow |= __builtin_add_overflow(line.credits_posted, amount_at(row, 2, bad),
+                                           &line.credits_posted);
+        overflow |= __builtin_add_overflow(line.debits_pending, amount_at(row, 3, bad),
+                                           &line.debits_pending);
+        overflow |= __builtin_add_overflow(line.credits_pending, amount_at(row, 4, bad),
+                                           &line.credits_pending);
+        if (overflow && bad.empty()) bad = "totals for " + line.currency + " overflow 128 bits";
       });
   if (!result) return unexpected(result.error());
   if (!bad.empty()) return corrupt("ledger_balances: " + bad);

@@ -7,23 +7,9 @@
 #include <cstring>
 #include <filesystem>
 
-#include "support/postgres_server.h"
+#include "support/test_database.h"
 
 namespace till::store::testing {
-
-TempDir::TempDir() {
-  const char* tmp = std::getenv("TMPDIR");
-  std::string pattern = std::string(tmp && *tmp ? tmp : "/tmp") + "/till-store-test-XXXXXX";
-  if (mkdtemp(pattern.data()) == nullptr) {
-    ADD_FAILURE() << "mkdtemp " << pattern << ": " << std::strerror(errno);
-  }
-  path_ = pattern;
-}
-
-TempDir::~TempDir() {
-  std::error_code ignored;
-  std::filesystem::remove_all(path_, ignored);
-}
 
 bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -45,21 +31,9 @@ StoreError error_of(Database& database, std::string_view sql, Params params) {
 }
 
 StoreResult<StoreOptions> fresh_database_options(Dialect dialect, const TempDir& dir) {
-  StoreOptions options;
-  if (dialect == Dialect::sqlite) {
-    options.data_dir = dir.path() + "/data";
-    return options;
-  }
-  Result<till::testing::PostgresServer*> server = till::testing::PostgresServer::shared();
-  if (!server)
-    return store_fail(ErrorKind::other, "PostgreSQL did not start: " + server.error().message);
-  static std::atomic<int> database_count{0};
-  const std::string name =
-      "store_" + std::to_string(getpid()) + "_" + std::to_string(database_count++);
-  Result<std::string> url = server.value()->create_database(name);
-  if (!url) return store_fail(ErrorKind::other, url.error().message);
-  options.database_url = url.value();
-  return options;
+  Result<StoreOptions> options = till::testing::fresh_database_options(dialect, dir.path() + "/data");
+  if (!options) return store_fail(ErrorKind::other, "no test database: " + options.error().message);
+  return options.value();
 }
 
 void StoreTest::SetUp() {

@@ -17,6 +17,7 @@
 
 #include "store/migrations.h"
 #include "store/store.h"
+#include "support/till_process.h"
 
 namespace till::store {
 // Readable names in gtest failure messages and parameterized test output.
@@ -38,17 +39,7 @@ template <class T>
 #define EXPECT_STORE_OK(expression) EXPECT_TRUE(::till::store::testing::store_ok(expression))
 
 // A fresh temporary directory, removed with the object.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using TempDir = till::testing::TempDir;  // tests/support: one temp-dir helper for all suites
 
 // Polls `condition` until it holds or `timeout` passes; returns whether it held.
 bool wait_until(const std::function<bool()>& condition,
