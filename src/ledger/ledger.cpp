@@ -12,6 +12,7 @@
 
 #include "base/ids.h"
 #include "ledger/internal.h"
+#include "money/currency.h"
 
 namespace till::ledger {
 
@@ -20,7 +21,6 @@ using detail::GroupState;
 namespace {
 
 constexpr std::size_t kAccountCacheEntriesMax = 1'000'000;
-constexpr std::size_t kCurrencyCodeBytesMax = 10;
 constexpr std::size_t kOwnerBytesMax = 255;
 constexpr std::size_t kNameBytesMax = 255;
 
@@ -40,22 +40,21 @@ struct Submission {
   std::promise<LedgerResult<std::vector<Entry>>> done;
 };
 
+// The registry's code for `text` (any case), or nullopt for a currency Till does not know.
 std::optional<std::string> normalize_currency(std::string_view text) {
-  if (text.empty() || text.size() > kCurrencyCodeBytesMax) return std::nullopt;
-  std::string code;
-  for (char c : text) {
-    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 32);
-    if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))) return std::nullopt;
-    code.push_back(c);
-  }
-  return code;
+  const money::Currency* currency = money::find_currency(text);
+  if (currency == nullptr) return std::nullopt;
+  return std::string(currency->code);
 }
 
 LedgerResult<void> validate_account_spec(const AccountSpec& spec) {
   if (!normalize_currency(spec.currency)) {
-    return unexpected(error("currency_invalid",
-                            "currency must be a currency or token code such as usd or USDC",
-                            "currency"));
+    return unexpected(
+        error("currency_invalid",
+              "currency must be an ISO 4217 code or a supported token (e.g. usd, jpy, "
+              "USDC); got '" +
+                  spec.currency.substr(0, 16) + "'",
+              "currency"));
   }
   if (spec.owner.empty() || spec.owner.size() > kOwnerBytesMax) {
     return unexpected(error("owner_invalid",

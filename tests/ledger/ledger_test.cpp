@@ -100,10 +100,12 @@ TEST_P(LedgerTest, InvalidAccountsNameTheField) {
   };
   AccountSpec no_owner{AccountType::asset, "USD", "", "", 0, {}};
   AccountSpec bad_currency{AccountType::asset, "US D", "platform", "", 0, {}};
+  AccountSpec unknown_currency{AccountType::asset, "XYZ", "platform", "", 0, {}};
   AccountSpec both_flags{AccountType::asset, "USD", "platform", "", kAccountFlagsAll, {}};
   AccountSpec unknown_flag{AccountType::asset, "USD", "platform", "", 8, {}};
-  for (const Case& test_case : {Case{no_owner, "owner"}, Case{bad_currency, "currency"},
-                                Case{both_flags, "flags"}, Case{unknown_flag, "flags"}}) {
+  for (const Case& test_case :
+       {Case{no_owner, "owner"}, Case{bad_currency, "currency"}, Case{unknown_currency, "currency"},
+        Case{both_flags, "flags"}, Case{unknown_flag, "flags"}}) {
     auto created = ledger_->create_account(test_case.spec);
     ASSERT_FALSE(created);
     EXPECT_EQ(created.error().field, test_case.field);
