@@ -125,7 +125,7 @@ TEST_P(AppendOnlyTest, AnUpsertCannotRewriteARow) {
   expect_refused(
       "INSERT INTO ledger_postings (account_seq, entry_seq, posting_index, side, layer,"
       " amount, currency, created_at_unix_ms) VALUES (1, 1, 0, 'debit', 'posted',"
-      " '999', 'USD', 0) ON CONFLICT (account_seq, entry_seq, posting_index)"
+      " '999', 'USD', 0) ON CONFLICT (entry_seq, posting_index)"
       " DO UPDATE SET amount = excluded.amount",
       "ledger_postings");
 }
