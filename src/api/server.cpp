@@ -141,6 +141,7 @@ class Server::Impl {
   static std::vector<std::unique_ptr<asio::io_context>> make_io_contexts(int count) {
     assert(count > 0);
     std::vector<std::unique_ptr<asio::io_context>> contexts;
+    contexts.reserve(static_cast<std::size_t>(count));
     for (int i = 0; i < count; ++i) contexts.push_back(std::make_unique<asio::io_context>(1));
     return contexts;
   }

@@ -105,6 +105,7 @@ ThroughputResult run_throughput(ledger::Ledger& ledger,
       (options.transfers + options.batch_size - 1) / options.batch_size;
   const auto started = SteadyClock::now();
   std::vector<std::thread> clients;
+  clients.reserve(static_cast<std::size_t>(options.clients));
   for (int c = 0; c < options.clients; ++c) {
     clients.emplace_back([&, c] {
       std::mt19937_64 random(options.seed + static_cast<std::uint64_t>(c));
@@ -142,6 +143,7 @@ LatencyResult run_latency(ledger::Ledger& ledger, const std::vector<ledger::Acco
   const auto started = SteadyClock::now();
   const auto deadline = started + std::chrono::milliseconds(options.latency_duration_ms);
   std::vector<std::thread> writers;
+  writers.reserve(static_cast<std::size_t>(options.single_entry_writers));
   for (int w = 0; w < options.single_entry_writers; ++w) {
     writers.emplace_back([&, w] {
       std::mt19937_64 random(options.seed * 31 + static_cast<std::uint64_t>(w));

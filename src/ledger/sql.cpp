@@ -307,6 +307,7 @@ StoreResult<void> load_holds(Connection& connection, const std::vector<std::stri
   if (!result) return result;
   if (!bad.empty()) return corrupt("ledger_holds: " + bad);
   std::vector<std::int64_t> seqs;
+  seqs.reserve(id_by_seq.size());
   for (const auto& [seq, id] : id_by_seq) seqs.push_back(seq);
   return query_in(connection,
                   "SELECT p.entry_seq, a.id, p.side, p.currency FROM ledger_postings p"
@@ -356,6 +357,7 @@ StoreResult<void> load_reversal_targets(Connection& connection,
                          });
   if (!result) return result;
   std::vector<std::int64_t> seqs;
+  seqs.reserve(id_by_seq.size());
   for (const auto& [seq, id] : id_by_seq) seqs.push_back(seq);
   const auto keys = unique_values(seqs);
   result = query_in(
@@ -673,6 +675,7 @@ StoreResult<std::vector<TrialBalanceLine>> select_trial_balance(Connection& conn
   if (!result) return unexpected(result.error());
   if (!bad.empty()) return corrupt("ledger_balances: " + bad);
   std::vector<TrialBalanceLine> out;
+  out.reserve(lines.size());
   for (auto& [currency, line] : lines) out.push_back(std::move(line));
   return out;
 }
