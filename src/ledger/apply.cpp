@@ -138,6 +138,7 @@ LedgerResult<void> build_caller_postings(const Context& context, const EntrySpec
     out.entry.postings.push_back(Posting{"", 0, static_cast<int>(i), account->id, account->currency,
                                          posting.side, layer, posting.amount});
     out.posting_account_seqs.push_back(account->seq);
+    out.posting_accounts.push_back(account);
   }
   for (const auto& [currency, sums] : totals) {
     if (sums.first != sums.second) {
@@ -172,6 +173,7 @@ void add_posting(NewEntry& out, const GroupState& state, const std::string& acco
   out.entry.postings.push_back(Posting{"", 0, static_cast<int>(out.entry.postings.size()),
                                        account_id, currency, side, layer, amount});
   out.posting_account_seqs.push_back(account.seq);
+  out.posting_accounts.push_back(&account);
 }
 
 // The postings that resolve a hold: release the reservation, then post `posted_amount`.
@@ -290,10 +292,9 @@ LedgerResult<void> apply_to_balances(Context& context, const NewEntry& out) {
     balance.dirty = true;
   }
   for (std::size_t i = 0; i < out.entry.postings.size(); ++i) {
-    const Posting& posting = out.entry.postings[i];
-    const AccountInfo& account = context.state.accounts_by_id.at(posting.account_id);
+    const AccountInfo& account = *out.posting_accounts[i];
     const BalanceState& balance = context.state.balances.at(out.posting_account_seqs[i]);
-    const std::string field = context.prefix + "postings[" + std::to_string(i) + "]";
+    auto field = [&] { return context.prefix + "postings[" + std::to_string(i) + "]"; };
     // Sums of non-negative components within i128 cannot overflow past what add_checked
     // already accepted for each; compare via subtraction to stay in range.
     if ((account.flags & kDebitsMustNotExceedCredits) != 0 &&
@@ -303,7 +304,7 @@ LedgerResult<void> apply_to_balances(Context& context, const NewEntry& out) {
           "account " + account.id + " would have debits (" + format_i128(balance.debits_posted) +
               " posted + " + format_i128(balance.debits_pending) + " pending) above its credits (" +
               format_i128(balance.credits_posted) + ")",
-          field));
+          field()));
     }
     if ((account.flags & kCreditsMustNotExceedDebits) != 0 &&
         balance.credits_posted > balance.debits_posted - balance.credits_pending) {
@@ -312,7 +313,7 @@ LedgerResult<void> apply_to_balances(Context& context, const NewEntry& out) {
           "account " + account.id + " would have credits (" + format_i128(balance.credits_posted) +
               " posted + " + format_i128(balance.credits_pending) + " pending) above its debits (" +
               format_i128(balance.debits_posted) + ")",
-          field));
+          field()));
     }
   }
   return {};

@@ -63,7 +63,10 @@ struct ReversalTarget {
 struct NewEntry {
   Entry entry;
   std::vector<std::int64_t> posting_account_seqs;  // parallel to entry.postings
-  std::int64_t pending_entry_seq = 0;              // 0 = none
+  // Also parallel: the accounts, so the flag checks need no second lookup by id string.
+  // Pointers into GroupState::accounts_by_id (node-based: stable for the group).
+  std::vector<const AccountInfo*> posting_accounts;
+  std::int64_t pending_entry_seq = 0;  // 0 = none
   std::int64_t reverses_entry_seq = 0;
   std::string content_sha256;
 };

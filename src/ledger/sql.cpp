@@ -25,10 +25,17 @@ using store::Value;
 
 namespace {
 
-constexpr std::size_t kChunkRowsMax = 64;
+// Rows per statement: a power of two up to 256 on PostgreSQL, where each statement is a
+// network round trip, and up to 64 on SQLite, where statements are in-process and smaller
+// ones measured faster. Never more bound values than the store allows in one statement.
+constexpr std::size_t kChunkRowsMax = 256;
+constexpr std::size_t kChunkRowsMaxSqlite = 64;
+constexpr std::size_t kColumnsMax = 11;  // ledger_entries, the widest row written
+static_assert(kChunkRowsMax * kColumnsMax <= static_cast<std::size_t>(store::parameter_count_max));
 
-std::size_t chunk_size(std::size_t remaining) {
-  std::size_t size = kChunkRowsMax;
+std::size_t chunk_size(const Connection& connection, std::size_t remaining) {
+  std::size_t size =
+      connection.dialect() == store::Dialect::postgres ? kChunkRowsMax : kChunkRowsMaxSqlite;
   while (size > remaining) size /= 2;
   return size;
 }
@@ -63,7 +70,7 @@ StoreResult<void> query_in(Connection& connection, std::string_view head, std::s
                            const std::vector<Value>& keys, const store::RowCallback& on_row) {
   std::size_t done = 0;
   while (done < keys.size()) {
-    const std::size_t count = chunk_size(keys.size() - done);
+    const std::size_t count = chunk_size(connection, keys.size() - done);
     std::string sql(head);
     sql.append(placeholders(1, count)).append(tail);
     const std::span<const Value> chunk(keys.data() + done, count);
@@ -76,11 +83,12 @@ StoreResult<void> query_in(Connection& connection, std::string_view head, std::s
 // Multi-row INSERT of `values` (row-major, `columns` per row).
 StoreResult<void> insert_rows(Connection& connection, std::string_view head, std::string_view tail,
                               std::size_t columns, const std::vector<Value>& values) {
+  assert(columns <= kColumnsMax);
   assert(values.size() % columns == 0);
   const std::size_t rows = values.size() / columns;
   std::size_t done = 0;
   while (done < rows) {
-    const std::size_t count = chunk_size(rows - done);
+    const std::size_t count = chunk_size(connection, rows - done);
     std::string sql(head);
     sql.append(placeholders(count, columns)).append(tail);
     const std::span<const Value> chunk(values.data() + done * columns, count * columns);
