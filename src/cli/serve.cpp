@@ -200,10 +200,12 @@ int run_serve(const config::ConfigSources& sources) {
   // Destroyed in reverse: the server (and its blocking pool) before the ledger, whose
   // destructor drains the committer, before the database.
   store::Database& db = **database;
-  ledger::Ledger ledger(db, SystemClock::instance());
-
-  obs::MetricsRegistry registry;
+  obs::MetricsRegistry registry;  // before the ledger, which reports into it
   obs::register_process_metrics(registry, build_version(), build_commit());
+  ledger::LedgerOptions ledger_options;
+  ledger_options.metrics = &registry;
+  ledger::Ledger ledger(db, SystemClock::instance(), ledger_options);
+
   api::Router router;
   api::add_system_routes(router, registry, [&db] { return check_ready(db); });
   admin::add_admin_routes(router, ledger, admin::AdminOptions{config->admin.token});

@@ -3,6 +3,7 @@
 #include "ledger/ledger.h"
 
 #include <cassert>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <future>
@@ -98,12 +99,45 @@ store::StoreResult<T> read_value(store::Database& database, const Query& query) 
 
 }  // namespace
 
+// The committer's metrics. Handles are resolved once; updates are lock-free.
+struct CommitterMetrics {
+  explicit CommitterMetrics(obs::MetricsRegistry& registry)
+      : groups_committed(registry.counter("till_ledger_groups_committed_total",
+                                          "Group-commit transactions committed.")),
+        groups_failed(registry.counter("till_ledger_groups_failed_total",
+                                       "Group-commit transactions that failed (every batch in "
+                                       "them was answered ledger_unavailable).")),
+        entries_committed(registry.counter("till_ledger_entries_committed_total",
+                                           "Journal entries written (replays not counted).")),
+        batches_accepted(registry.counter("till_ledger_batches_total",
+                                          "Batches answered, by outcome.",
+                                          {{"outcome", "accepted"}})),
+        batches_rejected(registry.counter("till_ledger_batches_total",
+                                          "Batches answered, by outcome.",
+                                          {{"outcome", "rejected"}})),
+        queue_depth(
+            registry.gauge("till_ledger_queue_batches", "Batches waiting for the committer.")),
+        commit_duration(
+            registry.histogram("till_ledger_group_commit_duration_seconds",
+                               "Time to load, validate, write and durably commit one group.", {},
+                               obs::default_latency_buckets_ns())) {}
+  obs::Counter& groups_committed;
+  obs::Counter& groups_failed;
+  obs::Counter& entries_committed;
+  obs::Counter& batches_accepted;
+  obs::Counter& batches_rejected;
+  obs::Gauge& queue_depth;
+  obs::Histogram& commit_duration;
+};
+
 class Ledger::Impl {
  public:
   Impl(store::Database& database, const Clock& clock, LedgerOptions options)
       : database_(database),
         clock_(clock),
         options_(options),
+        metrics_(options.metrics != nullptr ? std::make_unique<CommitterMetrics>(*options.metrics)
+                                            : nullptr),
         committer_([this] { run_committer(); }) {
     assert(options_.group_entries_max >= kEntriesPerBatchMax);
   }
@@ -132,6 +166,7 @@ class Ledger::Impl {
             error("ledger_overloaded", "too many batches are waiting; retry shortly"));
       }
       queue_.push_back(std::move(submission));
+      if (metrics_) metrics_->queue_depth.set(static_cast<std::int64_t>(queue_.size()));
     }
     wake_.notify_one();
     return future.get();
@@ -155,6 +190,7 @@ class Ledger::Impl {
           group.push_back(std::move(queue_.front()));
           queue_.pop_front();
         }
+        if (metrics_) metrics_->queue_depth.set(static_cast<std::int64_t>(queue_.size()));
       }
       commit_group(group);
     }
@@ -245,7 +281,9 @@ class Ledger::Impl {
       }
       return detail::sql::write_group(connection, state);
     };
+    const auto started = std::chrono::steady_clock::now();
     const auto committed = database_.transact(work);
+    record_group(committed.has_value(), state, results, std::chrono::steady_clock::now() - started);
     for (std::size_t i = 0; i < group.size(); ++i) {
       if (committed) {
         group[i]->done.set_value(std::move(results[i]));
@@ -261,9 +299,27 @@ class Ledger::Impl {
     for (const auto& [id, account] : state.accounts_by_id) account_cache_.try_emplace(id, account);
   }
 
+  void record_group(bool committed, const GroupState& state,
+                    const std::vector<LedgerResult<std::vector<Entry>>>& results,
+                    std::chrono::steady_clock::duration elapsed) {
+    if (!metrics_) return;
+    metrics_->commit_duration.observe_ns(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count());
+    if (!committed) {
+      metrics_->groups_failed.increment();
+      return;
+    }
+    metrics_->groups_committed.increment();
+    metrics_->entries_committed.increment(state.new_entries.size());
+    for (const auto& result : results) {
+      (result ? metrics_->batches_accepted : metrics_->batches_rejected).increment();
+    }
+  }
+
   store::Database& database_;
   const Clock& clock_;
   const LedgerOptions options_;
+  const std::unique_ptr<CommitterMetrics> metrics_;
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<std::unique_ptr<Submission>> queue_;

@@ -28,6 +28,7 @@
 #include "base/clock.h"
 #include "base/int128.h"
 #include "base/result.h"
+#include "obs/metrics.h"
 #include "store/store.h"
 
 namespace till::ledger {
@@ -171,6 +172,8 @@ struct Page {
 
 struct LedgerOptions {
   std::size_t group_entries_max = kGroupEntriesMax;
+  // Where the ledger reports till_ledger_* metrics; nullptr = none. Must outlive the Ledger.
+  obs::MetricsRegistry* metrics = nullptr;
 };
 
 class Ledger {

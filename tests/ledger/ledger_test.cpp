@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "ledger/amount_text.h"
+#include "obs/metrics.h"
 #include "support/test_database.h"
 #include "support/till_process.h"
 
@@ -447,6 +448,26 @@ TEST_P(LedgerTest, ConcurrentWritersAreGroupCommittedCorrectly) {
   for (const Account& wallet : wallets) wallets_total += balance_of(wallet).posted();
   EXPECT_EQ(wallets_total, -kThreads * kEntriesPerThread * 10);
   expect_trial_balance_zero();
+}
+
+TEST_P(LedgerTest, ReportsCommitterMetrics) {
+  obs::MetricsRegistry registry;
+  ledger_.reset();
+  LedgerOptions options;
+  options.metrics = &registry;
+  ledger_ = std::make_unique<Ledger>(*database_, clock_, options);
+  const Account wallet = account(AccountType::liability, kDebitsMustNotExceedCredits);
+  const Account bank = account(AccountType::asset);
+  ASSERT_TRUE(ledger_->post_batch({transfer(bank, wallet, 10), transfer(bank, wallet, 5)}));
+  ASSERT_FALSE(ledger_->post(transfer(wallet, bank, 100)));  // insufficient funds
+  const std::string text = registry.render();
+  auto has = [&](const std::string& line) { return text.find(line) != std::string::npos; };
+  EXPECT_TRUE(has("till_ledger_entries_committed_total 2\n")) << text;
+  EXPECT_TRUE(has("till_ledger_batches_total{outcome=\"accepted\"} 1\n")) << text;
+  EXPECT_TRUE(has("till_ledger_batches_total{outcome=\"rejected\"} 1\n")) << text;
+  EXPECT_TRUE(has("till_ledger_groups_committed_total 2\n")) << text;
+  EXPECT_TRUE(has("till_ledger_group_commit_duration_seconds_count 2\n")) << text;
+  EXPECT_TRUE(has("till_ledger_queue_batches 0\n")) << text;
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, LedgerTest,
