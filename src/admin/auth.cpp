@@ -1,7 +1,6 @@
 #include "admin/auth.h"
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 
 #include <cassert>
 
@@ -10,18 +9,6 @@ namespace till::admin {
 namespace {
 
 constexpr std::string_view kBearerScheme = "Bearer";
-
-std::array<unsigned char, AdminAuth::kDigestBytes> sha256(std::string_view text) {
-  std::array<unsigned char, AdminAuth::kDigestBytes> digest{};
-  unsigned int length = 0;
-  const int ok =
-      EVP_Digest(text.data(), text.size(), digest.data(), &length, EVP_sha256(), nullptr);
-  // A failure here means OpenSSL itself is broken; refusing to run beats a check that
-  // compares garbage.
-  assert(ok == 1 && length == digest.size());
-  (void)ok;
-  return digest;
-}
 
 api::ApiError unauthorized(std::string message) {
   api::ApiError error;

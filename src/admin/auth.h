@@ -7,6 +7,7 @@
 
 #include "api/errors.h"
 #include "api/http.h"
+#include "base/digest.h"
 
 namespace till::admin {
 
@@ -15,8 +16,6 @@ namespace till::admin {
 // taken reveals neither how many leading characters matched nor the token's length.
 class AdminAuth {
  public:
-  static constexpr std::size_t kDigestBytes = 32;
-
   explicit AdminAuth(std::string_view token);  // token must not be empty
 
   // True when `authorization` is "Bearer <token>" (scheme case-insensitive).
@@ -27,7 +26,7 @@ class AdminAuth {
   std::optional<api::ApiError> check(const api::Request& request) const;
 
  private:
-  std::array<unsigned char, kDigestBytes> token_digest_{};
+  std::array<std::uint8_t, kSha256Bytes> token_digest_{};
 };
 
 // The credential part of "Bearer <credential>", or nullopt for another scheme or none.

@@ -3,14 +3,13 @@
 // A batch is applied entry by entry against the group's current balances; the first failure
 // undoes every change the batch made (undo log), so a rejected batch leaves no trace and the
 // other batches in the group are unaffected.
-#include <openssl/evp.h>
-
 #include <array>
 #include <cassert>
 #include <map>
 #include <string_view>
 #include <unordered_set>
 
+#include "base/digest.h"
 #include "base/ids.h"
 #include "ledger/amount_text.h"
 #include "ledger/internal.h"
@@ -497,19 +496,7 @@ std::string content_sha256(const EntrySpec& spec) {
     append_field(canonical, key);
     append_field(canonical, value);
   }
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int length = 0;
-  const int ok =
-      EVP_Digest(canonical.data(), canonical.size(), digest.data(), &length, EVP_sha256(), nullptr);
-  assert(ok == 1 && length == 32);
-  (void)ok;
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  for (unsigned int i = 0; i < length; ++i) {
-    hex.push_back(kHex[digest[i] >> 4]);
-    hex.push_back(kHex[digest[i] & 0xF]);
-  }
-  return hex;
+  return sha256_hex(canonical);
 }
 
 }  // namespace till::ledger::detail

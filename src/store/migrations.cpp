@@ -1,12 +1,11 @@
 #include "store/migrations.h"
 
-#include <openssl/evp.h>
-
 #include <array>
 #include <cassert>
 #include <cstdlib>
 #include <optional>
 
+#include "base/digest.h"
 #include "store/detail/embedded_migrations.h"
 
 namespace till::store {
@@ -38,23 +37,6 @@ constexpr std::array<Token, 2> dialect_tokens = {{
 constexpr std::string_view section_sqlite = "-- till:sqlite";
 constexpr std::string_view section_postgres = "-- till:postgres";
 constexpr std::string_view section_end = "-- till:end";
-
-std::string sha256_hex(std::string_view text) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int length = 0;
-  const int digested =
-      EVP_Digest(text.data(), text.size(), digest.data(), &length, EVP_sha256(), nullptr);
-  assert(digested == 1 && "SHA-256 of a migration");
-  assert(length == 32 && "SHA-256 is 32 bytes");
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(2 * length);
-  for (unsigned int i = 0; i < length; i++) {
-    out.push_back(hex[digest[i] >> 4]);
-    out.push_back(hex[digest[i] & 0xf]);
-  }
-  return out;
-}
 
 std::vector<Migration> load_migrations() {
   std::vector<Migration> migrations;
