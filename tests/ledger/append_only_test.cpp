@@ -15,10 +15,6 @@ namespace {
 
 using store::Dialect;
 
-std::string backend_name(const ::testing::TestParamInfo<Dialect>& info) {
-  return std::string(store::to_string(info.param));
-}
-
 class AppendOnlyTest : public ::testing::TestWithParam<Dialect> {
  protected:
   void SetUp() override {
@@ -102,7 +98,8 @@ class AppendOnlyTest : public ::testing::TestWithParam<Dialect> {
 };
 
 INSTANTIATE_TEST_SUITE_P(Backends, AppendOnlyTest,
-                         ::testing::Values(Dialect::sqlite, Dialect::postgres), backend_name);
+                         ::testing::Values(Dialect::sqlite, Dialect::postgres),
+                         testing::backend_name);
 
 TEST_P(AppendOnlyTest, EntriesCannotBeUpdatedOrDeleted) {
   expect_refused("UPDATE ledger_entries SET description = 'rewritten' WHERE seq = 1",

@@ -102,9 +102,7 @@ TEST_P(LedgerCrashTest, AcknowledgedEntriesSurviveKillNine) {
 
 INSTANTIATE_TEST_SUITE_P(Backends, LedgerCrashTest,
                          ::testing::Values(Dialect::sqlite, Dialect::postgres),
-                         [](const auto& param_info) {
-                           return std::string(store::to_string(param_info.param));
-                         });
+                         testing::backend_name);
 
 }  // namespace
 }  // namespace till::ledger

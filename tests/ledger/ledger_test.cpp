@@ -472,9 +472,7 @@ TEST_P(LedgerTest, ReportsCommitterMetrics) {
 
 INSTANTIATE_TEST_SUITE_P(Backends, LedgerTest,
                          ::testing::Values(Dialect::sqlite, Dialect::postgres),
-                         [](const auto& param_info) {
-                           return std::string(store::to_string(param_info.param));
-                         });
+                         testing::backend_name);
 
 }  // namespace
 }  // namespace till::ledger

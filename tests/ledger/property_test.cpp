@@ -382,9 +382,7 @@ TEST_P(LedgerPropertyTest, ConcurrentRandomWritersKeepEveryInvariant) {
 
 INSTANTIATE_TEST_SUITE_P(Backends, LedgerPropertyTest,
                          ::testing::Values(Dialect::sqlite, Dialect::postgres),
-                         [](const auto& param_info) {
-                           return std::string(store::to_string(param_info.param));
-                         });
+                         testing::backend_name);
 
 }  // namespace
 }  // namespace till::ledger

@@ -22,10 +22,6 @@ namespace {
 
 using store::Dialect;
 
-std::string backend_name(const ::testing::TestParamInfo<Dialect>& info) {
-  return std::string(store::to_string(info.param));
-}
-
 // Account seqs of the clean ledger.
 constexpr std::int64_t kCash = 1;     // asset, USD, credits must not exceed debits
 constexpr std::int64_t kWallet = 2;   // liability, USD, debits must not exceed credits
@@ -208,7 +204,8 @@ class VerifyTest : public ::testing::TestWithParam<Dialect> {
 };
 
 INSTANTIATE_TEST_SUITE_P(Backends, VerifyTest,
-                         ::testing::Values(Dialect::sqlite, Dialect::postgres), backend_name);
+                         ::testing::Values(Dialect::sqlite, Dialect::postgres),
+                         testing::backend_name);
 
 TEST_P(VerifyTest, AnEmptyLedgerIsOk) {
   const VerifyReport report = verify();
@@ -676,7 +673,8 @@ class VerifyCommandTest : public ::testing::TestWithParam<Dialect> {
 };
 
 INSTANTIATE_TEST_SUITE_P(Backends, VerifyCommandTest,
-                         ::testing::Values(Dialect::sqlite, Dialect::postgres), backend_name);
+                         ::testing::Values(Dialect::sqlite, Dialect::postgres),
+                         testing::backend_name);
 
 std::vector<std::string> with(std::vector<std::string> args, const std::vector<std::string>& more) {
   args.insert(args.end(), more.begin(), more.end());

@@ -30,7 +30,7 @@ class MigrationTest : public StoreTest {
 };
 
 INSTANTIATE_TEST_SUITE_P(Backends, MigrationTest,
-                         ::testing::Values(Dialect::sqlite, Dialect::postgres), dialect_name);
+                         ::testing::Values(Dialect::sqlite, Dialect::postgres), backend_name);
 
 TEST_P(MigrationTest, FreshDatabaseMigratesToReady) {
   auto db = open();

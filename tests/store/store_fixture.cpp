@@ -31,7 +31,8 @@ StoreError error_of(Database& database, std::string_view sql, Params params) {
 }
 
 StoreResult<StoreOptions> fresh_database_options(Dialect dialect, const TempDir& dir) {
-  Result<StoreOptions> options = till::testing::fresh_database_options(dialect, dir.path() + "/data");
+  Result<StoreOptions> options =
+      till::testing::fresh_database_options(dialect, dir.path() + "/data");
   if (!options) return store_fail(ErrorKind::other, "no test database: " + options.error().message);
   return options.value();
 }
@@ -69,10 +70,6 @@ std::int64_t StoreTest::counter_value(Database& database) {
     return {};
   }));
   return value;
-}
-
-std::string dialect_name(const ::testing::TestParamInfo<Dialect>& info) {
-  return std::string(to_string(info.param));
 }
 
 }  // namespace till::store::testing

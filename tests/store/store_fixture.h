@@ -17,6 +17,7 @@
 
 #include "store/migrations.h"
 #include "store/store.h"
+#include "support/test_database.h"
 #include "support/till_process.h"
 
 namespace till::store {
@@ -73,6 +74,6 @@ class StoreTest : public ::testing::TestWithParam<Dialect> {
   StoreOptions options_;
 };
 
-std::string dialect_name(const ::testing::TestParamInfo<Dialect>& info);
+using till::testing::backend_name;
 
 }  // namespace till::store::testing

@@ -20,7 +20,7 @@ StoreResult<void> ok_or_error(const StoreResult<std::int64_t>& result) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, ::testing::Values(Dialect::sqlite, Dialect::postgres),
-                         dialect_name);
+                         backend_name);
 
 TEST_P(StoreTest, OpensAndDescribesItselfWithoutSecrets) {
   auto db = open();

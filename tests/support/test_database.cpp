@@ -9,6 +9,10 @@
 
 namespace till::testing {
 
+std::string backend_name(const ::testing::TestParamInfo<store::Dialect>& info) {
+  return std::string(store::to_string(info.param));
+}
+
 Result<store::StoreOptions> fresh_database_options(store::Dialect dialect,
                                                    const std::string& directory) {
   store::StoreOptions options;

@@ -1,6 +1,8 @@
 // Test support: a fresh, migrated database of either dialect for one test.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <memory>
 #include <string>
 
@@ -8,6 +10,9 @@
 #include "store/store.h"
 
 namespace till::testing {
+
+// Test-name suffix for suites parameterized over both backends: ".../sqlite", ".../postgres".
+std::string backend_name(const ::testing::TestParamInfo<store::Dialect>& info);
 
 // Options for a new empty database: SQLite in `directory`, or a new database in the shared
 // throwaway PostgreSQL server. Not migrated.
