@@ -216,6 +216,21 @@ StoreResult<void> load_entry_postings(Connection& connection, Entry& entry) {
   return {};
 }
 
+// One entry, with its postings, chosen by `condition` on its single parameter.
+StoreResult<std::optional<Entry>> select_one_entry(Connection& connection,
+                                                   std::string_view condition, const Value& key) {
+  std::optional<Entry> entry;
+  const std::string sql = std::string("SELECT ") + std::string(kEntryColumns) +
+                          std::string(kEntryJoins) + " WHERE " + std::string(condition);
+  auto result = connection.query(sql, {key}, [&](const Row& row) { entry = entry_from_row(row); });
+  if (!result) return unexpected(result.error());
+  if (entry) {
+    if (auto postings = load_entry_postings(connection, *entry); !postings)
+      return unexpected(postings.error());
+  }
+  return entry;
+}
+
 }  // namespace
 
 std::string metadata_to_json(const Metadata& metadata) {
@@ -539,29 +554,11 @@ StoreResult<Page<Account>> select_accounts(Connection& connection,
 }
 
 StoreResult<std::optional<Entry>> select_entry(Connection& connection, const std::string& id) {
-  std::optional<Entry> entry;
-  auto result = connection.query(std::string("SELECT ") + std::string(kEntryColumns) +
-                                     std::string(kEntryJoins) + " WHERE e.id = $1",
-                                 {id}, [&](const Row& row) { entry = entry_from_row(row); });
-  if (!result) return unexpected(result.error());
-  if (entry) {
-    if (auto postings = load_entry_postings(connection, *entry); !postings)
-      return unexpected(postings.error());
-  }
-  return entry;
+  return select_one_entry(connection, "e.id = $1", Value(id));
 }
 
 StoreResult<std::optional<Entry>> select_entry_by_seq(Connection& connection, std::int64_t seq) {
-  std::optional<Entry> entry;
-  auto result = connection.query(std::string("SELECT ") + std::string(kEntryColumns) +
-                                     std::string(kEntryJoins) + " WHERE e.seq = $1",
-                                 {seq}, [&](const Row& row) { entry = entry_from_row(row); });
-  if (!result) return unexpected(result.error());
-  if (entry) {
-    if (auto postings = load_entry_postings(connection, *entry); !postings)
-      return unexpected(postings.error());
-  }
-  return entry;
+  return select_one_entry(connection, "e.seq = $1", Value(seq));
 }
 
 StoreResult<std::optional<Balance>> select_balance(Connection& connection,
