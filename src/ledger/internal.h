@@ -100,6 +100,16 @@ struct References {
 
 void collect_references(const std::vector<EntrySpec>& specs, References& references);
 
+// Loads into a group's state what a submission refers to and the state does not hold yet:
+// the committer loads everything up front for plain batches, and on demand for the entries
+// that work run through Ledger::run posts.
+class GroupLoader {
+ public:
+  virtual ~GroupLoader() = default;
+  virtual store::StoreResult<void> load(store::Connection& connection, References& references,
+                                        GroupState& state) = 0;
+};
+
 // Validates `specs` and applies them to `state` as one unit: on success appends to
 // state.new_entries and returns the resulting entries (replays included); on failure leaves
 // `state` exactly as it was and returns the first error. `field_prefix` is prepended to

@@ -33,9 +33,10 @@ LedgerError unavailable(const store::StoreError& store_error) {
   return error("ledger_unavailable", "the ledger database failed: " + store_error.message);
 }
 
-// A caller's request to the committer: a batch of entries, or an expiry sweep.
+// A caller's request to the committer: a batch of entries, an expiry sweep, or a unit of work.
 struct Submission {
   std::vector<EntrySpec> specs;
+  GroupWork work;  // set: work run through Ledger::run, no specs
   bool name_entries_in_fields = true;
   std::size_t expire_limit = 0;  // > 0: an expiry sweep, no specs
   std::promise<LedgerResult<std::vector<Entry>>> done;
@@ -130,7 +131,15 @@ struct CommitterMetrics {
   obs::Histogram& commit_duration;
 };
 
-class Ledger::Impl {
+// How many entries a unit of work counts as when sizing a group: its entries are not known
+// until it runs; a payment posts one to three.
+constexpr std::size_t kWorkEntriesEstimate = 4;
+
+std::size_t group_weight(const Submission& submission) {
+  return submission.work ? kWorkEntriesEstimate : submission.specs.size();
+}
+
+class Ledger::Impl final : public detail::GroupLoader {
  public:
   Impl(store::Database& database, const Clock& clock, LedgerOptions options)
       : database_(database),
@@ -157,6 +166,44 @@ class Ledger::Impl {
     submission->specs = std::move(specs);
     submission->name_entries_in_fields = name_entries;
     submission->expire_limit = expire_limit;
+    return enqueue(std::move(submission));
+  }
+
+  LedgerResult<void> submit_work(GroupWork work) {
+    auto submission = std::make_unique<Submission>();
+    submission->work = std::move(work);
+    auto done = enqueue(std::move(submission));
+    if (!done) return unexpected(std::move(done).error());
+    return {};
+  }
+
+  store::StoreResult<void> load(store::Connection& connection, detail::References& references,
+                                GroupState& state) override {
+    // Keys the group already knows keep their in-group value (load_keyed_entries overwrites).
+    std::erase_if(references.idempotency_keys,
+                  [&](const std::string& key) { return state.keyed_entries.count(key) > 0; });
+    if (auto r = detail::sql::load_keyed_entries(connection, references.idempotency_keys, state);
+        !r)
+      return r;
+    if (auto r = detail::sql::load_holds(connection, references.hold_entry_ids, state); !r)
+      return r;
+    if (auto r =
+            detail::sql::load_reversal_targets(connection, references.reversal_entry_ids, state);
+        !r)
+      return r;
+    for (const auto& [id, hold] : state.holds) {
+      references.account_ids.push_back(hold.debit_account_id);
+      references.account_ids.push_back(hold.credit_account_id);
+    }
+    for (const auto& [id, target] : state.reversal_targets) {
+      for (const Posting& posting : target.posted_postings)
+        references.account_ids.push_back(posting.account_id);
+    }
+    return load_accounts(connection, references.account_ids, state);
+  }
+
+ private:
+  LedgerResult<std::vector<Entry>> enqueue(std::unique_ptr<Submission> submission) {
     auto future = submission->done.get_future();
     {
       std::lock_guard lock(mutex_);
@@ -172,6 +219,7 @@ class Ledger::Impl {
     return future.get();
   }
 
+ public:
   store::Database& database() { return database_; }
   const Clock& clock() { return clock_; }
 
@@ -184,9 +232,9 @@ class Ledger::Impl {
         wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
         if (queue_.empty()) return;  // stopping, and all queued work is done
         std::size_t entries = 0;
-        while (!queue_.empty() && (group.empty() || entries + queue_.front()->specs.size() <=
+        while (!queue_.empty() && (group.empty() || entries + group_weight(*queue_.front()) <=
                                                         options_.group_entries_max)) {
-          entries += queue_.front()->specs.size();
+          entries += group_weight(*queue_.front());
           group.push_back(std::move(queue_.front()));
           queue_.pop_front();
         }
@@ -216,24 +264,7 @@ class Ledger::Impl {
       references.hold_entry_ids.insert(references.hold_entry_ids.end(), due_holds.begin(),
                                        due_holds.end());
     }
-    if (auto r = detail::sql::load_keyed_entries(connection, references.idempotency_keys, state);
-        !r)
-      return r;
-    if (auto r = detail::sql::load_holds(connection, references.hold_entry_ids, state); !r)
-      return r;
-    if (auto r =
-            detail::sql::load_reversal_targets(connection, references.reversal_entry_ids, state);
-        !r)
-      return r;
-    for (const auto& [id, hold] : state.holds) {
-      references.account_ids.push_back(hold.debit_account_id);
-      references.account_ids.push_back(hold.credit_account_id);
-    }
-    for (const auto& [id, target] : state.reversal_targets) {
-      for (const Posting& posting : target.posted_postings)
-        references.account_ids.push_back(posting.account_id);
-    }
-    return load_accounts(connection, references.account_ids, state);
+    return load(connection, references, state);
   }
 
   // Accounts never change after creation (but for metadata), so the committer caches them.
@@ -266,7 +297,11 @@ class Ledger::Impl {
       std::vector<std::string> due_holds;
       if (auto loaded = load_state(connection, group, state, due_holds); !loaded) return loaded;
       for (const auto& submission : group) {
-        if (submission->expire_limit > 0) {
+        if (submission->work) {
+          GroupTransaction transaction(connection, state, clock_, *this);
+          if (auto done = submission->work(transaction); !done) return done;
+          results.emplace_back(std::vector<Entry>{});
+        } else if (submission->expire_limit > 0) {
           const std::size_t first = state.new_entries.size();
           detail::apply_expiries(state, due_holds, clock_);
           due_holds.clear();  // one sweep takes all that are due
@@ -413,6 +448,28 @@ LedgerResult<Entry> Ledger::post(EntrySpec spec) {
   auto entries = impl_->submit(std::move(specs), false, 0);
   if (!entries) return unexpected(std::move(entries).error());
   return std::move(entries->front());
+}
+
+LedgerResult<void> Ledger::run(GroupWork work) {
+  assert(work);
+  return impl_->submit_work(std::move(work));
+}
+
+std::int64_t GroupTransaction::now_unix_ms() const { return state_.now_unix_ms; }
+
+LedgerResult<std::vector<Entry>> GroupTransaction::post(const std::vector<EntrySpec>& specs) {
+  if (specs.empty() || specs.size() > kEntriesPerBatchMax) {
+    return unexpected(error("batch_size_invalid",
+                            "a batch has 1 to " + std::to_string(kEntriesPerBatchMax) +
+                                " entries; got " + std::to_string(specs.size()),
+                            "entries"));
+  }
+  detail::References references;
+  detail::collect_references(specs, references);
+  if (auto loaded = loader_.load(connection_, references, state_); !loaded) {
+    return unexpected(unavailable(loaded.error()));
+  }
+  return detail::apply_batch(state_, specs, clock_, specs.size() > 1);
 }
 
 LedgerResult<Entry> Ledger::get_entry(const std::string& entry_id) {

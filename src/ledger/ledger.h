@@ -19,6 +19,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -170,6 +171,43 @@ struct Page {
   bool has_more = false;
 };
 
+namespace detail {
+struct GroupState;
+class GroupLoader;
+}  // namespace detail
+
+// A unit of work that commits atomically with ledger entries: e.g. a payment's state change,
+// its postings and the stored response to its idempotency key, in one database transaction.
+// Handed to the work passed to Ledger::run, on the committer thread, inside the group's
+// transaction. Valid only during that call.
+class GroupTransaction {
+ public:
+  // The group's connection: read and write your own tables through it. Do not COMMIT,
+  // ROLLBACK or touch ledger_* tables directly.
+  store::Connection& connection() { return connection_; }
+  // The group's time: every entry of the group carries it.
+  std::int64_t now_unix_ms() const;
+  // Validates and applies entries (all or none), exactly as post_batch would. On failure the
+  // ledger state is as before the call and the work may carry on (e.g. record the refusal).
+  LedgerResult<std::vector<Entry>> post(const std::vector<EntrySpec>& specs);
+
+  GroupTransaction(store::Connection& connection, detail::GroupState& state, const Clock& clock,
+                   detail::GroupLoader& loader)
+      : connection_(connection), state_(state), clock_(clock), loader_(loader) {}
+
+ private:
+  store::Connection& connection_;
+  detail::GroupState& state_;
+  const Clock& clock_;
+  detail::GroupLoader& loader_;  // loads what post() refers to that the group has not yet
+};
+
+// Work for Ledger::run. Returns a store error only for a database failure, which fails the
+// whole group (every caller in it sees ledger_unavailable). The work may run more than once
+// if the store retries the group (busy / serialization failure), so it must reset whatever it
+// reports at its start. It must not block on anything but the connection.
+using GroupWork = std::function<store::StoreResult<void>(GroupTransaction&)>;
+
 struct LedgerOptions {
   std::size_t group_entries_max = kGroupEntriesMax;
   // Where the ledger reports till_ledger_* metrics; nullptr = none. Must outlive the Ledger.
@@ -194,6 +232,11 @@ class Ledger {
   // Posts a batch atomically (all entries or none) and returns after the commit is durable.
   LedgerResult<std::vector<Entry>> post_batch(std::vector<EntrySpec> specs);
   LedgerResult<Entry> post(EntrySpec spec);
+
+  // Runs `work` inside the next group-commit transaction and returns once that transaction
+  // is durably committed (or has failed: ledger_unavailable). This is how other modules make
+  // a state change and its postings one atomic, group-committed write.
+  LedgerResult<void> run(GroupWork work);
 
   LedgerResult<Entry> get_entry(const std::string& entry_id);
   // Current balance, or as of a past time (postings committed at or before it).
