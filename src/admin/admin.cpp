@@ -1,5 +1,5 @@
-// Registers the admin routes: the route table, the token check in front of every handler, and
-// the answer every route gives while the admin API is off.
+// Registers the admin routes: the route tables (ledger; merchants and their keys), the token
+// check in front of every handler, and the answer every route gives while the admin API is off.
 #include "admin/admin.h"
 
 #include <array>
@@ -7,18 +7,20 @@
 
 #include "admin/auth.h"
 #include "admin/ledger_routes.h"
+#include "admin/merchant_routes.h"
 
 namespace till::admin {
 
 namespace {
 
+template <class Routes>
 struct AdminRoute {
   std::string_view method;
   std::string_view pattern;
-  api::Response (LedgerRoutes::*handler)(api::Request&);
+  api::Response (Routes::*handler)(api::Request&);
 };
 
-constexpr std::array kRoutes = std::to_array<AdminRoute>({
+constexpr std::array kLedgerRoutes = std::to_array<AdminRoute<LedgerRoutes>>({
     {"POST", "/admin/v1/ledger/accounts", &LedgerRoutes::create_account},
     {"GET", "/admin/v1/ledger/accounts", &LedgerRoutes::list_accounts},
     {"GET", "/admin/v1/ledger/accounts/{id}", &LedgerRoutes::get_account},
@@ -28,6 +30,16 @@ constexpr std::array kRoutes = std::to_array<AdminRoute>({
     {"GET", "/admin/v1/ledger/entries/{id}", &LedgerRoutes::get_entry},
     {"POST", "/admin/v1/ledger/entry_batches", &LedgerRoutes::post_batch},
     {"GET", "/admin/v1/ledger/trial_balance", &LedgerRoutes::get_trial_balance},
+});
+
+constexpr std::array kMerchantRoutes = std::to_array<AdminRoute<MerchantRoutes>>({
+    {"POST", "/admin/v1/merchants", &MerchantRoutes::create_merchant},
+    {"GET", "/admin/v1/merchants", &MerchantRoutes::list_merchants},
+    {"GET", "/admin/v1/merchants/{id}", &MerchantRoutes::get_merchant},
+    {"POST", "/admin/v1/merchants/{id}/keys", &MerchantRoutes::issue_key},
+    {"GET", "/admin/v1/merchants/{id}/keys", &MerchantRoutes::list_keys},
+    {"POST", "/admin/v1/keys/{id}/roll", &MerchantRoutes::roll_key},
+    {"POST", "/admin/v1/keys/{id}/revoke", &MerchantRoutes::revoke_key},
 });
 
 api::Response admin_disabled(api::Request& request) {
@@ -47,25 +59,39 @@ api::Response unauthorized(const api::ApiError& error) {
   return response;
 }
 
-}  // namespace
-
-void add_admin_routes(api::Router& router, ledger::Ledger& ledger, const AdminOptions& options) {
-  if (options.token.empty()) {
-    // Cheap and touches nothing: answered on the I/O thread.
-    for (const AdminRoute& route : kRoutes) {
-      router.add(route.method, route.pattern, api::Execution::io_thread, admin_disabled);
-    }
-    return;
+// Cheap and touches nothing: answered on the I/O thread.
+template <class Routes, std::size_t N>
+void add_disabled(api::Router& router, const std::array<AdminRoute<Routes>, N>& table) {
+  for (const AdminRoute<Routes>& route : table) {
+    router.add(route.method, route.pattern, api::Execution::io_thread, admin_disabled);
   }
-  auto auth = std::make_shared<const AdminAuth>(options.token);
-  auto routes = std::make_shared<LedgerRoutes>(ledger);
-  for (const AdminRoute& route : kRoutes) {
+}
+
+template <class Routes, std::size_t N>
+void add_enabled(api::Router& router, const std::shared_ptr<const AdminAuth>& auth,
+                 const std::shared_ptr<Routes>& routes,
+                 const std::array<AdminRoute<Routes>, N>& table) {
+  for (const AdminRoute<Routes>& route : table) {
     router.add(route.method, route.pattern, api::Execution::blocking,
                [auth, routes, handler = route.handler](api::Request& request) {
                  if (auto denied = auth->check(request)) return unauthorized(*denied);
                  return ((*routes).*handler)(request);
                });
   }
+}
+
+}  // namespace
+
+void add_admin_routes(api::Router& router, ledger::Ledger& ledger,
+                      merchant::MerchantStore& merchants, const AdminOptions& options) {
+  if (options.token.empty()) {
+    add_disabled(router, kLedgerRoutes);
+    add_disabled(router, kMerchantRoutes);
+    return;
+  }
+  auto auth = std::make_shared<const AdminAuth>(options.token);
+  add_enabled(router, auth, std::make_shared<LedgerRoutes>(ledger), kLedgerRoutes);
+  add_enabled(router, auth, std::make_shared<MerchantRoutes>(merchants), kMerchantRoutes);
 }
 
 }  // namespace till::admin

@@ -3,14 +3,16 @@
 // JSON in and out (docs/admin-api.md). Every route needs `Authorization: Bearer <admin.token>`;
 // with an empty token the admin API is off and its routes answer 404 `admin_api_disabled`
 // (a deliberately unconfigured feature is not a server fault, so not a 5xx that pages anyone,
-// and not something a client should retry). Handlers call the ledger, whose methods block,
-// so every route runs on the blocking pool.
+// and not something a client should retry). Routes: the ledger (/admin/v1/ledger/...) and
+// merchants and their API keys (/admin/v1/merchants, /admin/v1/keys). Handlers call the
+// ledger and the merchant store, whose methods block, so every route runs on the blocking pool.
 #pragma once
 
 #include <string>
 
 #include "api/router.h"
 #include "ledger/ledger.h"
+#include "merchant/merchant.h"
 
 namespace till::admin {
 
@@ -18,7 +20,9 @@ struct AdminOptions {
   std::string token;  // admin.token; empty = admin API off. A secret: never logged.
 };
 
-// Registers the /admin/v1 routes. `ledger` must outlive every request the router serves.
-void add_admin_routes(api::Router& router, ledger::Ledger& ledger, const AdminOptions& options);
+// Registers the /admin/v1 routes. `ledger` and `merchants` must outlive every request the
+// router serves.
+void add_admin_routes(api::Router& router, ledger::Ledger& ledger,
+                      merchant::MerchantStore& merchants, const AdminOptions& options);
 
 }  // namespace till::admin

@@ -16,6 +16,7 @@
 #include "cli/build_info.h"
 #include "cli/commands.h"
 #include "ledger/ledger.h"
+#include "merchant/merchant.h"
 #include "obs/log.h"
 #include "obs/metrics.h"
 #include "store/migrations.h"
@@ -205,10 +206,11 @@ int run_serve(const config::ConfigSources& sources) {
   ledger::LedgerOptions ledger_options;
   ledger_options.metrics = &registry;
   ledger::Ledger ledger(db, SystemClock::instance(), ledger_options);
+  merchant::MerchantStore merchants(db, SystemClock::instance());
 
   api::Router router;
   api::add_system_routes(router, registry, [&db] { return check_ready(db); });
-  admin::add_admin_routes(router, ledger, admin::AdminOptions{config->admin.token});
+  admin::add_admin_routes(router, ledger, merchants, admin::AdminOptions{config->admin.token});
 
   api::Server server(server_options(*config), router, registry);
   const auto port = server.bind();

@@ -171,6 +171,9 @@ class MerchantStore {
   // Stops the key at once. Revoking a revoked key returns it unchanged.
   MerchantResult<ApiKey> revoke_key(const std::string& key_id);
 
+  // The clock keys' statuses are judged by.
+  const Clock& clock() const { return clock_; }
+
  private:
   friend class Authenticator;
 

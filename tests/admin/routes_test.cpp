@@ -66,9 +66,11 @@ class AdminRoutes : public ::testing::Test {
     ASSERT_TRUE(database) << database.error().message;
     database_ = std::move(database).value();
     ledger_ = std::make_unique<ledger::Ledger>(*database_, clock_);
-    add_admin_routes(router_, *ledger_, AdminOptions{std::string(kToken)});
+    merchants_ = std::make_unique<merchant::MerchantStore>(*database_, clock_);
+    add_admin_routes(router_, *ledger_, *merchants_, AdminOptions{std::string(kToken)});
   }
   void TearDown() override {
+    merchants_.reset();
     ledger_.reset();
     database_.reset();
   }
@@ -98,6 +100,7 @@ class AdminRoutes : public ::testing::Test {
   ManualClock clock_{1'700'000'000'000};
   std::unique_ptr<store::Database> database_;
   std::unique_ptr<ledger::Ledger> ledger_;
+  std::unique_ptr<merchant::MerchantStore> merchants_;
   api::Router router_;
 };
 
@@ -107,8 +110,9 @@ TEST(AdminRoutesDisabled, EveryRouteAnswers404AdminApiDisabled) {
   ASSERT_TRUE(database) << database.error().message;
   ManualClock clock(1'700'000'000'000);
   ledger::Ledger ledger(**database, clock);
+  merchant::MerchantStore merchants(**database, clock);
   api::Router router;
-  add_admin_routes(router, ledger, AdminOptions{});
+  add_admin_routes(router, ledger, merchants, AdminOptions{});
   ASSERT_FALSE(router.routes().empty());
   for (const api::Route& route : router.routes()) {
     EXPECT_EQ(route.execution, api::Execution::io_thread) << route.pattern;
