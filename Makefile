@@ -27,7 +27,7 @@ build: deps
 
 run: build
 	@mkdir -p var
-	$(BUILD_DIR)/till serve --data-dir ./var
+	$(BUILD_DIR)/till serve --data-dir ./var --demo-merchant
 
 test: build
 	@cd $(BUILD_DIR) && ctest --output-on-failure --timeout 600 -j $(JOBS)

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 
+#include "cli/admin_commands.h"
 #include "cli/commands.h"
 
 namespace {
@@ -50,6 +51,10 @@ int main(int argc, char** argv) {
   ConfigFlags serve_flags;
   CLI::App* serve = app.add_subcommand("serve", "Run the HTTP APIs and background workers");
   serve_flags.add_to(*serve, true);
+  till::cli::ServeOptions serve_options;
+  serve->add_flag("--demo-merchant", serve_options.demo_merchant,
+                  "Create (once) and print a demo merchant with a test secret key, kept in "
+                  "<data-dir>/demo-merchant.json");
 
   ConfigFlags migrate_flags;
   CLI::App* migrate = app.add_subcommand("migrate", "Apply pending database migrations");
@@ -99,6 +104,50 @@ int main(int argc, char** argv) {
       "--acks-file", bench_options.acks_file,
       "Append the id of every acknowledged (durably committed) entry to this file");
 
+  CLI::App* admin = app.add_subcommand(
+      "admin", "Manage merchants and API keys directly in the configured database");
+  admin->require_subcommand(1);
+  CLI::App* admin_merchant = admin->add_subcommand("merchant", "Merchants");
+  admin_merchant->require_subcommand(1);
+  ConfigFlags merchant_create_flags;
+  std::string merchant_name;
+  till::cli::AdminOutput merchant_create_output;
+  CLI::App* merchant_create = admin_merchant->add_subcommand(
+      "create", "Create a merchant with a test secret key (printed once)");
+  merchant_create_flags.add_to(*merchant_create, false);
+  merchant_create->add_option("--name", merchant_name, "The merchant's name (1-255 bytes)")
+      ->required();
+  merchant_create->add_flag("--json", merchant_create_output.json,
+                            "Print {\"merchant_id\",\"secret_key\",\"livemode\"} on one line");
+  ConfigFlags merchant_list_flags;
+  till::cli::AdminOutput merchant_list_output;
+  CLI::App* merchant_list = admin_merchant->add_subcommand("list", "List merchants, newest first");
+  merchant_list_flags.add_to(*merchant_list, false);
+  merchant_list->add_flag("--json", merchant_list_output.json, "Print a JSON array on one line");
+
+  CLI::App* admin_key = admin->add_subcommand("key", "Secret API keys");
+  admin_key->require_subcommand(1);
+  ConfigFlags key_issue_flags;
+  std::string key_merchant;
+  std::string key_mode;
+  till::cli::AdminOutput key_issue_output;
+  CLI::App* key_issue =
+      admin_key->add_subcommand("issue", "Issue a secret key for a merchant (printed once)");
+  key_issue_flags.add_to(*key_issue, false);
+  key_issue->add_option("--merchant", key_merchant, "The merchant's id (acct_...)")->required();
+  key_issue->add_option("--mode", key_mode, "test or live")
+      ->required()
+      ->check(CLI::IsMember({"test", "live"}));
+  key_issue->add_flag("--json", key_issue_output.json,
+                      "Print {\"key_id\",\"merchant_id\",\"secret_key\",\"livemode\"} on one line");
+  ConfigFlags key_revoke_flags;
+  std::string revoke_key_id;
+  till::cli::AdminOutput key_revoke_output;
+  CLI::App* key_revoke = admin_key->add_subcommand("revoke", "Revoke a key at once");
+  key_revoke_flags.add_to(*key_revoke, false);
+  key_revoke->add_option("KEY_ID", revoke_key_id, "The key's id (key_...)")->required();
+  key_revoke->add_flag("--json", key_revoke_output.json, "Print the revoked key as JSON");
+
   CLI::App* version = app.add_subcommand("version", "Print version and build information");
 
   try {
@@ -107,13 +156,29 @@ int main(int argc, char** argv) {
     return app.exit(error) == 0 ? till::cli::kExitOk : till::cli::kExitUsage;
   }
 
-  if (serve->parsed()) return till::cli::run_serve(serve_flags.to_sources());
+  if (serve->parsed()) return till::cli::run_serve(serve_flags.to_sources(), serve_options);
   if (migrate->parsed()) return till::cli::run_migrate(migrate_flags.to_sources());
   if (verify->parsed()) return till::cli::run_ledger_verify(verify_flags.to_sources());
   if (check->parsed()) return till::cli::run_config_check(check_flags.to_sources());
   if (keys->parsed()) return till::cli::run_config_keys();
   if (bench_ledger->parsed())
     return till::cli::run_bench_ledger(bench_flags.to_sources(), bench_options);
+  if (merchant_create->parsed()) {
+    return till::cli::run_admin_merchant_create(merchant_create_flags.to_sources(), merchant_name,
+                                                merchant_create_output);
+  }
+  if (merchant_list->parsed()) {
+    return till::cli::run_admin_merchant_list(merchant_list_flags.to_sources(),
+                                              merchant_list_output);
+  }
+  if (key_issue->parsed()) {
+    return till::cli::run_admin_key_issue(key_issue_flags.to_sources(), key_merchant, key_mode,
+                                          key_issue_output);
+  }
+  if (key_revoke->parsed()) {
+    return till::cli::run_admin_key_revoke(key_revoke_flags.to_sources(), revoke_key_id,
+                                           key_revoke_output);
+  }
   if (version->parsed()) return till::cli::run_version();
   return till::cli::kExitUsage;
 }

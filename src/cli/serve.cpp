@@ -1,5 +1,6 @@
 // `till serve` and `till migrate`: open the database, bring the schema up to date (SQLite) or
-// check it (PostgreSQL, where `till migrate` is a deliberate deploy step), then serve.
+// check it (PostgreSQL, where `till migrate` is a deliberate deploy step), then serve. With
+// --demo-merchant, serve also prints a demo merchant's test key (cli/admin_commands.cpp).
 #include <cassert>
 #include <chrono>
 #include <condition_variable>
@@ -13,6 +14,7 @@
 #include "api/system_routes.h"
 #include "base/clock.h"
 #include "base/ids.h"
+#include "cli/admin_commands.h"
 #include "cli/build_info.h"
 #include "cli/commands.h"
 #include "ledger/ledger.h"
@@ -183,9 +185,20 @@ std::optional<config::Config> load_and_init_logging(const config::ConfigSources&
   return config;
 }
 
+// The address to show in an example request: a wildcard listen address is not one a client
+// can connect to.
+std::string client_base_url(const std::string& listen_host, std::uint16_t port) {
+  const bool wildcard = listen_host.empty() || listen_host == "0.0.0.0" || listen_host == "::";
+  const std::string host = wildcard ? "127.0.0.1" : listen_host;
+  const bool ipv6 = host.find(':') != std::string::npos;
+  return "http://" + (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
 }  // namespace
 
-int run_serve(const config::ConfigSources& sources) {
+int run_serve(const config::ConfigSources& sources) { return run_serve(sources, ServeOptions{}); }
+
+int run_serve(const config::ConfigSources& sources, const ServeOptions& options) {
   const auto config = load_and_init_logging(sources);
   if (!config) return kExitUsage;
 
@@ -223,6 +236,12 @@ int run_serve(const config::ConfigSources& sources) {
                           {"version", build_version()},
                           {"commit", build_commit()}});
   obs::info("admin API", {{"enabled", !config->admin.token.empty()}});
+  // Printed before the "listening" line, so whoever waits for that line has the key too.
+  if (options.demo_merchant) {
+    auto demo = ensure_demo_merchant(merchants, config->storage.data_dir);
+    if (!demo) return startup_failure("demo merchant", demo.error().message);
+    print_demo_merchant(*demo, client_base_url(config->server.listen_host, *port));
+  }
   std::printf("Till is listening on %s (database: %s)\n", url.c_str(), db.describe().c_str());
   std::fflush(stdout);
 
