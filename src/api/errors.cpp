@@ -5,7 +5,7 @@
 
 namespace till::api {
 
-std::string error_body(const ApiError& error) {
+boost::json::object error_object(const ApiError& error) {
   boost::json::object inner;
   inner["type"] = error.type;
   if (!error.code.empty()) inner["code"] = error.code;
@@ -14,7 +14,11 @@ std::string error_body(const ApiError& error) {
   if (!error.decline_code.empty()) inner["decline_code"] = error.decline_code;
   boost::json::object outer;
   outer["error"] = std::move(inner);
-  return boost::json::serialize(outer);
+  return outer;
+}
+
+std::string error_body(const ApiError& error) {
+  return boost::json::serialize(error_object(error));
 }
 
 Response error_response(const ApiError& error) {

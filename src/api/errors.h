@@ -5,6 +5,7 @@
 // developers can branch on `code`. Messages say what was wrong and what to do.
 #pragma once
 
+#include <boost/json/object.hpp>
 #include <string>
 #include <string_view>
 
@@ -21,7 +22,8 @@ struct ApiError {
   std::string decline_code;  // card_error only
 };
 
-// Serialises to Stripe's error body; empty fields are omitted.
+// Stripe's error body, `{"error": {...}}`; empty fields are omitted.
+boost::json::object error_object(const ApiError& error);
 std::string error_body(const ApiError& error);
 Response error_response(const ApiError& error);
 

@@ -1,0 +1,62 @@
+// payments/object_store.h — the rows behind the merchant API's objects (table payment_objects,
+// migration 0004). Every object kind shares one table: the columns the API filters and pages
+// on, the object exactly as the API returns it (`body`) and what Till keeps but never returns
+// (`internal`). See docs/adr/0009-payments-objects.md.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "store/store.h"
+
+namespace till::payments {
+
+struct ObjectRow {
+  std::string id;
+  std::string kind;  // customer, payment_method, payment_intent, charge, refund, ...
+  std::string merchant_id;
+  bool livemode = false;
+  std::int64_t created = 0;  // unix seconds
+  std::string customer_id;   // "" = none
+  std::string parent_id;     // "" = none
+  std::string type;          // "" = none
+  std::string status;        // "" = none
+  bool deleted = false;
+  boost::json::object body;
+  boost::json::object internal;
+};
+
+// Which objects a list returns. Owner and kind always; the rest when set.
+struct ListQuery {
+  std::string merchant_id;
+  bool livemode = false;
+  std::string kind;
+  std::string customer_id;
+  std::string parent_id;
+  std::string type;
+  std::optional<std::int64_t> created_gte, created_lte;  // inclusive bounds, unix seconds
+  std::string starting_after;                            // object id: older than it
+  std::string ending_before;                             // object id: newer than it
+  std::size_t limit = 10;                                // 1..100
+  bool include_deleted = false;
+};
+
+struct ObjectPage {
+  std::vector<ObjectRow> rows;  // newest first, always
+  bool has_more = false;
+};
+
+store::StoreResult<void> insert_object(store::Connection& connection, const ObjectRow& row);
+// Rewrites the mutable columns and the documents of an existing row (by id).
+store::StoreResult<void> update_object(store::Connection& connection, const ObjectRow& row);
+store::StoreResult<std::optional<ObjectRow>> select_object(store::Connection& connection,
+                                                           const std::string& id);
+// A cursor id that does not exist (or belongs to another owner/kind) yields nullopt, so the
+// caller can answer 400 naming the parameter.
+store::StoreResult<std::optional<ObjectPage>> list_objects(store::Connection& connection,
+                                                           const ListQuery& query);
+
+}  // namespace till::payments

@@ -1,0 +1,892 @@
+// PaymentIntents: create (optionally confirming), retrieve, update, confirm, capture, cancel,
+// list, and the test endpoint that completes 3-D Secure. Every change runs in one unit of
+// work (`mutate`): the intent, its charge, its balance transaction and its ledger entries
+// commit together. Status rules live in state_machine.h.
+//
+// The sandbox card processor answers in-process and at once, so authorization runs inside the
+// unit of work. Issue 6's network connectors cannot: they will record an attempt, call the
+// processor outside the unit, and apply the answer in a second unit.
+#include <boost/json/array.hpp>
+
+#include "base/ids.h"
+#include "base/random.h"
+#include "money/currency.h"
+#include "payments/expand.h"
+#include "payments/metadata.h"
+#include "payments/movements.h"
+#include "payments/objects.h"
+#include "payments/payment_methods.h"
+#include "payments/routes.h"
+#include "payments/state_machine.h"
+
+namespace till::payments {
+
+namespace {
+
+using boost::json::array;
+using boost::json::object;
+using boost::json::value;
+
+constexpr std::int64_t kAmountMax = 99'999'999;  // Stripe's: eight digits
+constexpr std::size_t kIdBytesMax = 255;
+constexpr std::size_t kDescriptionBytesMax = 1000;
+constexpr std::size_t kEmailBytesMax = 512;
+constexpr std::size_t kStatementDescriptorBytesMax = 22;
+constexpr std::size_t kUrlBytesMax = 2048;
+
+constexpr std::string_view kCaptureMethods[] = {"automatic", "automatic_async", "manual"};
+constexpr std::string_view kConfirmationMethods[] = {"automatic", "manual"};
+constexpr std::string_view kCancellationReasons[] = {"duplicate", "fraudulent",
+                                                     "requested_by_customer", "abandoned"};
+constexpr std::string_view kAuthenticationOutcomes[] = {"succeed", "fail"};
+
+// Parameters of create, update and confirm; each field set only when sent.
+struct IntentParams {
+  std::optional<std::int64_t> amount;
+  std::optional<std::string> currency;  // lower case
+  std::optional<std::string> customer;
+  std::optional<std::string> description;
+  std::optional<params::MetadataUpdate> metadata;
+  std::optional<std::string> payment_method;
+  std::optional<std::string> capture_method;
+  std::optional<std::string> confirmation_method;
+  std::optional<bool> confirm;
+  std::optional<std::string> receipt_email;
+  std::optional<std::string> statement_descriptor;
+  std::optional<std::string> statement_descriptor_suffix;
+  std::optional<std::string> return_url;
+  std::optional<bool> automatic_payment_methods;
+  std::vector<std::string> expand;
+};
+
+template <class T>
+std::optional<api::ApiError> take(Expected<std::optional<T>, api::ApiError> read,
+                                  std::optional<T>& out) {
+  if (!read) return read.error();
+  out = std::move(*read);
+  return std::nullopt;
+}
+
+api::ApiError invalid(std::string param, std::string message,
+                      std::string code = "parameter_invalid") {
+  api::ApiError error;
+  error.code = std::move(code);
+  error.message = std::move(message);
+  error.param = std::move(param);
+  return error;
+}
+
+std::optional<api::ApiError> check_currency(const std::optional<std::string>& currency) {
+  if (!currency) return std::nullopt;
+  const money::Currency* found = money::find_currency(*currency);
+  if (found == nullptr || found->kind != money::CurrencyKind::fiat) {
+    return invalid("currency",
+                   "Invalid currency: " + currency->substr(0, 8) +
+                       ". Use a three-letter ISO 4217 code in lower case, e.g. usd.",
+                   "parameter_invalid");
+  }
+  return std::nullopt;
+}
+
+// Reads what create/update/confirm accept; `which` selects the set.
+enum class Endpoint { create, update, confirm };
+
+Expected<IntentParams, api::ApiError> read_intent_params(const Call& call, Endpoint which) {
+  params::Reader reader(call.params);
+  IntentParams p;
+  const bool create = which == Endpoint::create;
+  const bool update = which == Endpoint::update;
+  if (create || update) {
+    if (auto e = take(reader.integer("amount", 1, kAmountMax), p.amount)) return unexpected(*e);
+    if (auto e = take(reader.string("currency", 3), p.currency)) return unexpected(*e);
+    if (auto e = take(reader.string("customer", kIdBytesMax), p.customer)) return unexpected(*e);
+    if (auto e = take(reader.string("description", kDescriptionBytesMax), p.description))
+      return unexpected(*e);
+    if (auto e = take(reader.metadata("metadata"), p.metadata)) return unexpected(*e);
+    if (auto e = take(reader.one_of("capture_method", kCaptureMethods), p.capture_method))
+      return unexpected(*e);
+    if (auto e = take(reader.string("statement_descriptor", kStatementDescriptorBytesMax),
+                      p.statement_descriptor))
+      return unexpected(*e);
+    if (auto e = take(reader.string("statement_descriptor_suffix", kStatementDescriptorBytesMax),
+                      p.statement_descriptor_suffix))
+      return unexpected(*e);
+    std::optional<std::vector<std::string>> types;
+    if (auto e = take(reader.string_list("payment_method_types", 10, 32), types))
+      return unexpected(*e);
+    if (types) {
+      for (const std::string& type : *types) {
+        if (type != "card") {
+          return unexpected(
+              invalid("payment_method_types", "The payment method type \"" + type.substr(0, 32) +
+                                                  "\" is invalid. Till supports: card."));
+        }
+      }
+    }
+  }
+  if (create || which == Endpoint::confirm) {
+    if (auto e = take(reader.string("return_url", kUrlBytesMax), p.return_url))
+      return unexpected(*e);
+  }
+  if (create) {
+    if (auto e = take(reader.boolean("confirm"), p.confirm)) return unexpected(*e);
+    if (auto e =
+            take(reader.one_of("confirmation_method", kConfirmationMethods), p.confirmation_method))
+      return unexpected(*e);
+    auto automatic = reader.hash("automatic_payment_methods");
+    if (!automatic) return unexpected(automatic.error());
+    if (*automatic) {
+      params::Reader& nested = **automatic;
+      std::optional<bool> enabled;
+      if (auto e = take(nested.boolean("enabled"), enabled)) return unexpected(*e);
+      std::optional<std::string> redirects;
+      constexpr std::string_view kRedirects[] = {"always", "never"};
+      if (auto e = take(nested.one_of("allow_redirects", kRedirects), redirects))
+        return unexpected(*e);
+      if (auto unknown = nested.finish()) return unexpected(*unknown);
+      if (!enabled)
+        return unexpected(params::Reader::missing("automatic_payment_methods[enabled]"));
+      p.automatic_payment_methods = *enabled;
+    }
+  }
+  if (auto e = take(reader.string("payment_method", kIdBytesMax), p.payment_method))
+    return unexpected(*e);
+  if (auto e = take(reader.string("receipt_email", kEmailBytesMax), p.receipt_email))
+    return unexpected(*e);
+  auto expand = read_expand(reader, "payment_intent", false);
+  if (!expand) return unexpected(expand.error());
+  p.expand = std::move(*expand);
+  if (auto unknown = reader.finish()) return unexpected(*unknown);
+
+  if (create) {
+    if (!p.amount) return unexpected(params::Reader::missing("amount"));
+    if (!p.currency) return unexpected(params::Reader::missing("currency"));
+  }
+  if (auto bad = check_currency(p.currency)) return unexpected(*bad);
+  if (p.currency) {
+    for (char& c : *p.currency) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  }
+  if (p.payment_method && p.payment_method->empty() && !update) {
+    return unexpected(
+        invalid("payment_method", "payment_method cannot be empty.", "parameter_invalid_empty"));
+  }
+  return p;
+}
+
+value optional_text(const std::optional<std::string>& text) {
+  if (!text || text->empty()) return nullptr;
+  return value(*text);
+}
+
+IntentStatus status_of(const ObjectRow& intent) {
+  return parse_intent_status(intent.status).value_or(IntentStatus::requires_payment_method);
+}
+
+void set_status(ObjectRow& intent, IntentStatus status) {
+  intent.status = std::string(to_string(status));
+  intent.body["status"] = intent.status;
+}
+
+bool manual_capture(const ObjectRow& intent) {
+  return text_of(intent.body, "capture_method") == "manual";
+}
+
+// The error that carries the intent, as Stripe's do.
+Reply state_error(const ObjectRow& intent, IntentAction action) {
+  Reply reply = fail(unexpected_state(status_of(intent), action));
+  reply.body["error"].as_object()["payment_intent"] = intent.body;
+  return reply;
+}
+
+Reply param_error_reply(const api::ApiError& error) { return fail(error); }
+
+ObjectRow new_intent(const Call& call, const Clock& clock, const IntentParams& p) {
+  ObjectRow row;
+  row.id = new_id("pi", clock);
+  row.kind = "payment_intent";
+  row.merchant_id = call.auth.merchant_id;
+  row.livemode = call.auth.livemode;
+  row.created = call.now_seconds();
+  row.customer_id = p.customer.value_or("");
+  object& body = row.body;
+  body["id"] = row.id;
+  body["object"] = "payment_intent";
+  body["amount"] = *p.amount;
+  body["amount_capturable"] = 0;
+  object details;
+  details["tip"] = object();
+  body["amount_details"] = std::move(details);
+  body["amount_received"] = 0;
+  body["application"] = nullptr;
+  body["application_fee_amount"] = nullptr;
+  if (p.automatic_payment_methods) {
+    object automatic;
+    automatic["enabled"] = *p.automatic_payment_methods;
+    body["automatic_payment_methods"] = std::move(automatic);
+  } else {
+    body["automatic_payment_methods"] = nullptr;
+  }
+  body["canceled_at"] = nullptr;
+  body["cancellation_reason"] = nullptr;
+  body["capture_method"] = p.capture_method.value_or("automatic_async");
+  body["client_secret"] = row.id + "_secret_" + random_base62(25);
+  body["confirmation_method"] = p.confirmation_method.value_or("automatic");
+  body["created"] = row.created;
+  body["currency"] = *p.currency;
+  body["customer"] = optional_text(p.customer);
+  body["description"] = optional_text(p.description);
+  body["last_payment_error"] = nullptr;
+  body["latest_charge"] = nullptr;
+  body["livemode"] = row.livemode;
+  body["metadata"] = object();
+  if (p.metadata) apply_metadata(body["metadata"].as_object(), *p.metadata);
+  body["next_action"] = nullptr;
+  body["on_behalf_of"] = nullptr;
+  body["payment_method"] = nullptr;
+  object options;
+  object card_options;
+  card_options["installments"] = nullptr;
+  card_options["mandate_options"] = nullptr;
+  card_options["network"] = nullptr;
+  card_options["request_three_d_secure"] = "automatic";
+  options["card"] = std::move(card_options);
+  body["payment_method_options"] = std::move(options);
+  array types;
+  types.emplace_back("card");
+  body["payment_method_types"] = std::move(types);
+  body["processing"] = nullptr;
+  body["receipt_email"] = optional_text(p.receipt_email);
+  body["review"] = nullptr;
+  body["setup_future_usage"] = nullptr;
+  body["shipping"] = nullptr;
+  body["source"] = nullptr;
+  body["statement_descriptor"] = optional_text(p.statement_descriptor);
+  body["statement_descriptor_suffix"] = optional_text(p.statement_descriptor_suffix);
+  body["transfer_data"] = nullptr;
+  body["transfer_group"] = nullptr;
+  set_status(row, IntentStatus::requires_payment_method);
+  return row;
+}
+
+// The charge for one authorization attempt.
+ObjectRow new_charge(const Call& call, const Clock& clock, const ObjectRow& intent,
+                     const ObjectRow& payment_method, const AuthorizationResult& result) {
+  ObjectRow row;
+  row.id = new_id("ch", clock);
+  row.kind = "charge";
+  row.merchant_id = call.auth.merchant_id;
+  row.livemode = call.auth.livemode;
+  row.created = call.now_seconds();
+  row.customer_id = intent.customer_id;
+  row.parent_id = intent.id;
+  row.status = result.approved ? "succeeded" : "failed";
+  const object& pi = intent.body;
+  object& body = row.body;
+  body["id"] = row.id;
+  body["object"] = "charge";
+  body["amount"] = int_of(pi, "amount");
+  body["amount_captured"] = 0;
+  body["amount_refunded"] = 0;
+  body["application"] = nullptr;
+  body["application_fee"] = nullptr;
+  body["application_fee_amount"] = nullptr;
+  body["balance_transaction"] = nullptr;
+  const value* billing = payment_method.body.if_contains("billing_details");
+  body["billing_details"] = billing != nullptr ? *billing : value(nullptr);
+  const std::string descriptor = text_of(pi, "statement_descriptor");
+  body["calculated_statement_descriptor"] = descriptor.empty() ? "TILL" : descriptor;
+  body["captured"] = false;
+  body["created"] = row.created;
+  body["currency"] = pi.at("currency");
+  body["customer"] = pi.at("customer");
+  body["description"] = pi.at("description");
+  body["disputed"] = false;
+  body["failure_balance_transaction"] = nullptr;
+  body["failure_code"] = result.approved ? value(nullptr) : value(result.failure_code);
+  body["failure_message"] = result.approved ? value(nullptr) : value(result.failure_message);
+  body["fraud_details"] = object();
+  body["livemode"] = row.livemode;
+  body["metadata"] = pi.at("metadata");
+  object outcome;
+  outcome["network_status"] = result.network_status;
+  outcome["reason"] = result.outcome_reason.empty() ? value(nullptr) : value(result.outcome_reason);
+  outcome["risk_level"] = "normal";
+  outcome["risk_score"] = 20;
+  outcome["seller_message"] = result.seller_message;
+  outcome["type"] = result.outcome_type;
+  body["outcome"] = std::move(outcome);
+  body["paid"] = result.approved;
+  body["payment_intent"] = intent.id;
+  body["payment_method"] = payment_method.id;
+  object details;
+  const value* card = payment_method.body.if_contains("card");
+  if (card != nullptr && card->is_object()) {
+    object card_details;
+    for (const char* key : {"brand", "checks", "country", "exp_month", "exp_year", "fingerprint",
+                            "funding", "last4"}) {
+      if (const value* field = card->as_object().if_contains(key)) card_details[key] = *field;
+    }
+    card_details["network"] = card->as_object().if_contains("brand") != nullptr
+                                  ? card->as_object().at("brand")
+                                  : value(nullptr);
+    card_details["three_d_secure"] = nullptr;
+    details["card"] = std::move(card_details);
+  }
+  details["type"] = "card";
+  body["payment_method_details"] = std::move(details);
+  body["receipt_email"] = pi.at("receipt_email");
+  body["receipt_url"] = nullptr;
+  body["refunded"] = false;
+  body["review"] = nullptr;
+  body["shipping"] = nullptr;
+  body["source"] = nullptr;
+  body["statement_descriptor"] = pi.at("statement_descriptor");
+  body["statement_descriptor_suffix"] = pi.at("statement_descriptor_suffix");
+  body["status"] = row.status;
+  body["transfer_data"] = nullptr;
+  body["transfer_group"] = nullptr;
+  return row;
+}
+
+// Everything a unit of work needs besides the transaction.
+struct Unit {
+  Services& services;
+  Call& call;
+  ledger::GroupTransaction& transaction;
+  store::Connection& connection() { return transaction.connection(); }
+};
+
+store::StoreResult<Reply> intent_reply(Unit& unit, const ObjectRow& intent,
+                                       const std::vector<std::string>& expand) {
+  object body = intent.body;
+  auto expanded = expand_object(unit.connection(), unit.call.auth.merchant_id,
+                                unit.call.auth.livemode, body, expand);
+  if (!expanded) return unexpected(expanded.error());
+  return ok(std::move(body));
+}
+
+// Confirms `intent` with `payment_method` inside the unit: authorizes with the sandbox,
+// records the charge, posts the ledger entries and moves the intent on. The intent's status
+// allows confirming (checked by the caller); `accounts` are its currency's.
+store::StoreResult<Reply> confirm_in_unit(Unit& unit, ObjectRow& intent,
+                                          const ObjectRow& payment_method,
+                                          const MerchantAccounts& accounts,
+                                          const std::vector<std::string>& expand) {
+  Call& call = unit.call;
+  const Clock& clock = unit.services.clock;
+  intent.body["payment_method"] = payment_method.id;
+  intent.body["last_payment_error"] = nullptr;
+  intent.body["next_action"] = nullptr;
+  if (call.auth.livemode) {
+    // No live processor exists until connectors do (issue 6); a live key must never reach
+    // the sandbox. Nothing is written.
+    api::ApiError error;
+    error.code = "livemode_processing_unavailable";
+    error.message =
+        "Live mode payments need a configured processor connector; none is configured. Use a "
+        "test key (sk_test_...) for the sandbox processor.";
+    return fail(error);
+  }
+  const TestCard card = card_of(payment_method);
+  const AuthorizationResult result =
+      unit.services.sandbox.authorize(card, bool_of(intent.internal, "authenticated"));
+  intent.internal.erase("authenticated");
+
+  if (result.requires_authentication) {
+    set_status(intent, IntentStatus::requires_action);
+    object redirect;
+    redirect["return_url"] =
+        intent.internal.contains("return_url") ? intent.internal.at("return_url") : value(nullptr);
+    redirect["url"] = "/v1/test_helpers/payment_intents/" + intent.id + "/authenticate";
+    object next;
+    next["type"] = "redirect_to_url";
+    next["redirect_to_url"] = std::move(redirect);
+    intent.body["next_action"] = std::move(next);
+    if (auto saved = update_object(unit.connection(), intent); !saved)
+      return unexpected(saved.error());
+    return intent_reply(unit, intent, expand);
+  }
+
+  ObjectRow charge = new_charge(call, clock, intent, payment_method, result);
+  const std::int64_t amount = int_of(intent.body, "amount");
+  const std::string currency = text_of(intent.body, "currency");
+  std::optional<ObjectRow> balance_transaction;
+  if (result.approved) {
+    ledger::EntrySpec entry =
+        transfer(accounts.card_clearing, accounts.balance_pending, amount, "charge " + charge.id);
+    entry.metadata = {{"charge", charge.id}, {"payment_intent", intent.id}};
+    if (manual_capture(intent)) {
+      entry.kind = ledger::EntryKind::pending;
+      entry.description = "authorization " + charge.id;
+      entry.expires_at_unix_ms = unit.transaction.now_unix_ms() + kAuthorizationValidityMs;
+    }
+    auto posted = unit.transaction.post({entry});
+    if (!posted) return ledger_refused(call, posted.error());
+    charge.internal["ledger_entry_id"] = posted->front().id;
+    if (manual_capture(intent)) {
+      intent.internal["hold_entry_id"] = posted->front().id;
+      intent.body["amount_capturable"] = amount;
+    } else {
+      balance_transaction = new_balance_transaction(
+          call, clock, amount, currency, "charge", charge.id, "pending",
+          call.now_seconds() + kFundsAvailabilityDelaySeconds, text_of(intent.body, "description"));
+      charge.body["captured"] = true;
+      charge.body["amount_captured"] = amount;
+      charge.body["balance_transaction"] = balance_transaction->id;
+      intent.body["amount_received"] = amount;
+    }
+  }
+  const AuthorizationOutcome outcome =
+      result.approved ? AuthorizationOutcome::approved : AuthorizationOutcome::declined;
+  set_status(intent, status_after_authorization(outcome, manual_capture(intent)));
+  intent.body["latest_charge"] = charge.id;
+  if (!result.approved) {
+    object last_error;
+    last_error["charge"] = charge.id;
+    last_error["code"] = result.failure_code;
+    last_error["decline_code"] = result.decline_code;
+    last_error["doc_url"] = "https://docs.stripe.com/error-codes/" + result.failure_code;
+    last_error["message"] = result.failure_message;
+    last_error["payment_method"] = payment_method.body;
+    last_error["type"] = "card_error";
+    intent.body["last_payment_error"] = std::move(last_error);
+    intent.body["payment_method"] = nullptr;  // Stripe detaches a declined method
+  }
+  if (auto saved = insert_object(unit.connection(), charge); !saved)
+    return unexpected(saved.error());
+  if (balance_transaction) {
+    if (auto saved = insert_object(unit.connection(), *balance_transaction); !saved)
+      return unexpected(saved.error());
+  }
+  if (auto saved = update_object(unit.connection(), intent); !saved)
+    return unexpected(saved.error());
+  if (result.approved) return intent_reply(unit, intent, expand);
+
+  // A decline is a 402 card_error that carries the intent, the charge and the method.
+  api::ApiError error;
+  error.status = 402;
+  error.type = "card_error";
+  error.code = result.failure_code;
+  error.decline_code = result.decline_code;
+  error.message = result.failure_message;
+  Reply reply = fail(error);
+  object& inner = reply.body["error"].as_object();
+  inner["charge"] = charge.id;
+  inner["doc_url"] = "https://docs.stripe.com/error-codes/" + result.failure_code;
+  inner["payment_intent"] = intent.body;
+  inner["payment_method"] = payment_method.body;
+  return reply;
+}
+
+Reply bad_reference(std::string_view kind, const std::string& id, std::string param) {
+  Reply reply = no_such(kind, id, std::move(param));
+  reply.status = 400;
+  return reply;
+}
+
+// The customer named by a parameter, inside the unit: nullopt → the 400 to answer.
+store::StoreResult<std::optional<Reply>> check_customer(Unit& unit, const std::string& id) {
+  auto customer = find_owned(unit.connection(), unit.call, "customer", id);
+  if (!customer) return unexpected(customer.error());
+  if (!*customer || (*customer)->deleted) {
+    return std::optional<Reply>(bad_reference("customer", id, "customer"));
+  }
+  return std::optional<Reply>{};
+}
+
+// The ledger accounts of a currency, before the unit (they may need creating).
+Expected<MerchantAccounts, Reply> accounts_for(Services& services, const Call& call,
+                                               const std::string& currency) {
+  auto accounts =
+      services.accounts.get(call.auth.merchant_id, call.auth.livemode, ledger_currency(currency));
+  if (!accounts) return unexpected(ledger_refused(call, accounts.error()));
+  return *accounts;
+}
+
+Reply create_intent(Services& services, Call& call) {
+  auto p = read_intent_params(call, Endpoint::create);
+  if (!p) return param_error_reply(p.error());
+  if (p->confirm.value_or(false) && !p->payment_method) {
+    return fail(params::Reader::missing("payment_method"));
+  }
+  auto accounts = accounts_for(services, call, *p->currency);
+  if (!accounts) return accounts.error();
+  return mutate(
+      services, call, [&](ledger::GroupTransaction& transaction) -> store::StoreResult<Reply> {
+        Unit unit{services, call, transaction};
+        if (p->customer && !p->customer->empty()) {
+          auto refused = check_customer(unit, *p->customer);
+          if (!refused) return unexpected(refused.error());
+          if (*refused) return std::move(**refused);
+        }
+        ObjectRow intent = new_intent(call, services.clock, *p);
+        if (p->return_url) intent.internal["return_url"] = *p->return_url;
+        std::optional<ObjectRow> payment_method;
+        if (p->payment_method) {
+          auto resolved =
+              resolve_payment_method(unit.connection(), call, services.clock, *p->payment_method);
+          if (!resolved) return unexpected(resolved.error());
+          if (!*resolved)
+            return bad_reference("payment_method", *p->payment_method, "payment_method");
+          payment_method = std::move(*resolved);
+          intent.body["payment_method"] = payment_method->id;
+          set_status(intent, IntentStatus::requires_confirmation);
+        }
+        if (auto saved = insert_object(unit.connection(), intent); !saved)
+          return unexpected(saved.error());
+        if (p->confirm.value_or(false)) {
+          return confirm_in_unit(unit, intent, *payment_method, *accounts, p->expand);
+        }
+        return intent_reply(unit, intent, p->expand);
+      });
+}
+
+Reply confirm_intent(Services& services, Call& call) {
+  auto p = read_intent_params(call, Endpoint::confirm);
+  if (!p) return param_error_reply(p.error());
+  const std::string id(call.request.path_param("id"));
+  auto before = read_owned(services, call, "payment_intent", id);
+  if (!before) return unavailable(call, before.error().message);
+  if (!*before) return no_such("payment_intent", id);
+  const std::string currency = text_of((*before)->body, "currency");
+  auto accounts = accounts_for(services, call, currency);
+  if (!accounts) return accounts.error();
+  return mutate(
+      services, call, [&](ledger::GroupTransaction& transaction) -> store::StoreResult<Reply> {
+        Unit unit{services, call, transaction};
+        auto found = find_owned(unit.connection(), call, "payment_intent", id);
+        if (!found) return unexpected(found.error());
+        if (!*found) return no_such("payment_intent", id);
+        ObjectRow& intent = **found;
+        if (!allows(status_of(intent), IntentAction::confirm)) {
+          return state_error(intent, IntentAction::confirm);
+        }
+        if (text_of(intent.body, "currency") != currency) {
+          api::ApiError changed;
+          changed.status = 409;
+          changed.type = "api_error";
+          changed.code = "lock_timeout";
+          changed.message = "The PaymentIntent changed while it was being confirmed; retry.";
+          return fail(changed);
+        }
+        if (p->receipt_email) intent.body["receipt_email"] = optional_text(p->receipt_email);
+        if (p->return_url) intent.internal["return_url"] = *p->return_url;
+        std::string method_id = p->payment_method.value_or(text_of(intent.body, "payment_method"));
+        if (method_id.empty()) {
+          api::ApiError missing = params::Reader::missing("payment_method");
+          missing.message =
+              "You cannot confirm this PaymentIntent because it's missing a payment method. To "
+              "confirm the PaymentIntent with " +
+              call.auth.merchant_id +
+              ", specify a payment method attached to this customer along "
+              "with the customer ID.";
+          return fail(missing);
+        }
+        auto resolved = resolve_payment_method(unit.connection(), call, services.clock, method_id);
+        if (!resolved) return unexpected(resolved.error());
+        if (!*resolved) return bad_reference("payment_method", method_id, "payment_method");
+        if (status_of(intent) == IntentStatus::requires_action && p->payment_method) {
+          intent.internal.erase("authenticated");  // a new method needs its own authentication
+        }
+        return confirm_in_unit(unit, intent, **resolved, *accounts, p->expand);
+      });
+}
+
+Reply update_intent(Services& services, Call& call) {
+  auto p = read_intent_params(call, Endpoint::update);
+  if (!p) return param_error_reply(p.error());
+  const std::string id(call.request.path_param("id"));
+  return mutate(
+      services, call, [&](ledger::GroupTransaction& transaction) -> store::StoreResult<Reply> {
+        Unit unit{services, call, transaction};
+        auto found = find_owned(unit.connection(), call, "payment_intent", id);
+        if (!found) return unexpected(found.error());
+        if (!*found) return no_such("payment_intent", id);
+        ObjectRow& intent = **found;
+        const bool payment_fields = p->amount || p->currency || p->customer || p->payment_method ||
+                                    p->capture_method || p->statement_descriptor ||
+                                    p->statement_descriptor_suffix;
+        const IntentAction action =
+            payment_fields ? IntentAction::update_payment : IntentAction::update_descriptive;
+        if (!allows(status_of(intent), action)) return state_error(intent, action);
+        object& body = intent.body;
+        if (p->amount) body["amount"] = *p->amount;
+        if (p->currency) body["currency"] = *p->currency;
+        if (p->customer) {
+          if (!p->customer->empty()) {
+            auto refused = check_customer(unit, *p->customer);
+            if (!refused) return unexpected(refused.error());
+            if (*refused) return std::move(**refused);
+          }
+          body["customer"] = optional_text(p->customer);
+          intent.customer_id = *p->customer;
+        }
+        if (p->description) body["description"] = optional_text(p->description);
+        if (p->metadata) apply_metadata(body["metadata"].as_object(), *p->metadata);
+        if (p->capture_method) body["capture_method"] = *p->capture_method;
+        if (p->receipt_email) body["receipt_email"] = optional_text(p->receipt_email);
+        if (p->statement_descriptor)
+          body["statement_descriptor"] = optional_text(p->statement_descriptor);
+        if (p->statement_descriptor_suffix) {
+          body["statement_descriptor_suffix"] = optional_text(p->statement_descriptor_suffix);
+        }
+        if (p->payment_method) {
+          if (p->payment_method->empty()) {
+            body["payment_method"] = nullptr;
+            set_status(intent, IntentStatus::requires_payment_method);
+          } else {
+            auto resolved =
+                resolve_payment_method(unit.connection(), call, services.clock, *p->payment_method);
+            if (!resolved) return unexpected(resolved.error());
+            if (!*resolved)
+              return bad_reference("payment_method", *p->payment_method, "payment_method");
+            body["payment_method"] = (*resolved)->id;
+            set_status(intent, IntentStatus::requires_confirmation);
+          }
+          body["next_action"] = nullptr;
+          intent.internal.erase("authenticated");
+        } else if (payment_fields && status_of(intent) == IntentStatus::requires_action) {
+          // Changing what is paid voids the customer's authentication: confirm again.
+          body["next_action"] = nullptr;
+          set_status(intent, IntentStatus::requires_confirmation);
+        }
+        if (auto saved = update_object(unit.connection(), intent); !saved)
+          return unexpected(saved.error());
+        return intent_reply(unit, intent, p->expand);
+      });
+}
+
+Reply capture_intent(Services& services, Call& call) {
+  params::Reader reader(call.params);
+  auto amount_to_capture = reader.integer("amount_to_capture", 1, kAmountMax);
+  if (!amount_to_capture) return fail(amount_to_capture.error());
+  auto metadata = reader.metadata("metadata");
+  if (!metadata) return fail(metadata.error());
+  auto descriptor = reader.string("statement_descriptor", kStatementDescriptorBytesMax);
+  if (!descriptor) return fail(descriptor.error());
+  auto final_capture = reader.boolean("final_capture");
+  if (!final_capture) return fail(final_capture.error());
+  auto expand = read_expand(reader, "payment_intent", false);
+  if (!expand) return fail(expand.error());
+  if (auto unknown = reader.finish()) return fail(*unknown);
+  const std::string id(call.request.path_param("id"));
+
+  return mutate(
+      services, call, [&](ledger::GroupTransaction& transaction) -> store::StoreResult<Reply> {
+        Unit unit{services, call, transaction};
+        auto found = find_owned(unit.connection(), call, "payment_intent", id);
+        if (!found) return unexpected(found.error());
+        if (!*found) return no_such("payment_intent", id);
+        ObjectRow& intent = **found;
+        if (!allows(status_of(intent), IntentAction::capture)) {
+          return state_error(intent, IntentAction::capture);
+        }
+        const std::int64_t capturable = int_of(intent.body, "amount_capturable");
+        const std::int64_t amount = amount_to_capture->value_or(capturable);
+        if (amount > capturable) {
+          Reply reply = fail(invalid("amount_to_capture",
+                                     "The amount_to_capture (" + std::to_string(amount) +
+                                         ") cannot be greater than the amount_capturable (" +
+                                         std::to_string(capturable) + ") of this PaymentIntent.",
+                                     "amount_too_large"));
+          reply.body["error"].as_object()["payment_intent"] = intent.body;
+          return reply;
+        }
+        auto charge =
+            find_owned(unit.connection(), call, "charge", text_of(intent.body, "latest_charge"));
+        if (!charge) return unexpected(charge.error());
+        if (!*charge)
+          return unexpected(store::StoreError{store::ErrorKind::corrupt,
+                                              "payment intent " + id + " lost its charge"});
+        ledger::EntrySpec capture;
+        capture.kind = ledger::EntryKind::post_pending;
+        capture.pending_entry_id = text_of(intent.internal, "hold_entry_id");
+        capture.post_amount = amount;
+        capture.description = "capture " + (*charge)->id;
+        auto posted = transaction.post({capture});
+        if (!posted) {
+          if (posted.error().code == "hold_expired") {
+            // The authorization lapsed: Stripe cancels such an intent.
+            set_status(intent, IntentStatus::canceled);
+            intent.body["canceled_at"] = call.now_seconds();
+            intent.body["cancellation_reason"] = "automatic";
+            intent.body["amount_capturable"] = 0;
+            if (auto saved = update_object(unit.connection(), intent); !saved)
+              return unexpected(saved.error());
+            Reply reply = fail(invalid("",
+                                       "The authorization of this PaymentIntent expired before it "
+                                       "was captured; the PaymentIntent is canceled.",
+                                       "charge_expired_for_capture"));
+            reply.body["error"].as_object()["payment_intent"] = intent.body;
+            return reply;
+          }
+          return ledger_refused(call, posted.error());
+        }
+        const std::string currency = text_of(intent.body, "currency");
+        ObjectRow balance_transaction =
+            new_balance_transaction(call, services.clock, amount, currency, "charge", (*charge)->id,
+                                    "pending", call.now_seconds() + kFundsAvailabilityDelaySeconds,
+                                    text_of(intent.body, "description"));
+        object& charge_body = (*charge)->body;
+        charge_body["captured"] = true;
+        charge_body["amount_captured"] = amount;
+        charge_body["balance_transaction"] = balance_transaction.id;
+        if (*descriptor) charge_body["statement_descriptor"] = optional_text(*descriptor);
+        (*charge)->internal["capture_entry_id"] = posted->front().id;
+        object& body = intent.body;
+        body["amount_received"] = amount;
+        body["amount_capturable"] = 0;
+        if (*metadata) apply_metadata(body["metadata"].as_object(), **metadata);
+        if (*descriptor) body["statement_descriptor"] = optional_text(*descriptor);
+        set_status(intent, IntentStatus::succeeded);
+        if (auto saved = insert_object(unit.connection(), balance_transaction); !saved)
+          return unexpected(saved.error());
+        if (auto saved = update_object(unit.connection(), **charge); !saved)
+          return unexpected(saved.error());
+        if (auto saved = update_object(unit.connection(), intent); !saved)
+          return unexpected(saved.error());
+        return intent_reply(unit, intent, *expand);
+      });
+}
+
+Reply cancel_intent(Services& services, Call& call) {
+  params::Reader reader(call.params);
+  auto reason = reader.one_of("cancellation_reason", kCancellationReasons);
+  if (!reason) return fail(reason.error());
+  auto expand = read_expand(reader, "payment_intent", false);
+  if (!expand) return fail(expand.error());
+  if (auto unknown = reader.finish()) return fail(*unknown);
+  const std::string id(call.request.path_param("id"));
+
+  return mutate(
+      services, call, [&](ledger::GroupTransaction& transaction) -> store::StoreResult<Reply> {
+        Unit unit{services, call, transaction};
+        auto found = find_owned(unit.connection(), call, "payment_intent", id);
+        if (!found) return unexpected(found.error());
+        if (!*found) return no_such("payment_intent", id);
+        ObjectRow& intent = **found;
+        if (!allows(status_of(intent), IntentAction::cancel)) {
+          return state_error(intent, IntentAction::cancel);
+        }
+        if (status_of(intent) == IntentStatus::requires_capture) {
+          ledger::EntrySpec release;
+          release.kind = ledger::EntryKind::void_pending;
+          release.pending_entry_id = text_of(intent.internal, "hold_entry_id");
+          release.description = "cancel " + intent.id;
+          auto posted = transaction.post({release});
+          // An expired hold is already released; anything else is a bug.
+          if (!posted && posted.error().code != "hold_expired") {
+            return ledger_refused(call, posted.error());
+          }
+          auto charge =
+              find_owned(unit.connection(), call, "charge", text_of(intent.body, "latest_charge"));
+          if (!charge) return unexpected(charge.error());
+          if (*charge) {
+            // Stripe shows an uncaptured charge released by a cancel as refunded in full.
+            (*charge)->body["refunded"] = true;
+            (*charge)->body["amount_refunded"] = int_of((*charge)->body, "amount");
+            if (auto saved = update_object(unit.connection(), **charge); !saved)
+              return unexpected(saved.error());
+          }
+        }
+        set_status(intent, IntentStatus::canceled);
+        intent.body["canceled_at"] = call.now_seconds();
+        intent.body["cancellation_reason"] = reason->has_value() ? value(**reason) : value(nullptr);
+        intent.body["amount_capturable"] = 0;
+        intent.body["next_action"] = nullptr;
+        if (auto saved = update_object(unit.connection(), intent); !saved)
+          return unexpected(saved.error());
+        return intent_reply(unit, intent, *expand);
+      });
+}
+
+// Test mode: the customer completes (or fails) 3-D Secure for an intent in requires_action.
+Reply authenticate_intent(Services& services, Call& call) {
+  params::Reader reader(call.params);
+  auto outcome = reader.one_of("outcome", kAuthenticationOutcomes);
+  if (!outcome) return fail(outcome.error());
+  auto expand = read_expand(reader, "payment_intent", false);
+  if (!expand) return fail(expand.error());
+  if (auto unknown = reader.finish()) return fail(*unknown);
+  const std::string id(call.request.path_param("id"));
+  if (call.auth.livemode) return no_such("payment_intent", id);
+  auto before = read_owned(services, call, "payment_intent", id);
+  if (!before) return unavailable(call, before.error().message);
+  if (!*before) return no_such("payment_intent", id);
+  auto accounts = accounts_for(services, call, text_of((*before)->body, "currency"));
+  if (!accounts) return accounts.error();
+  const bool succeed = outcome->value_or("succeed") == "succeed";
+
+  return mutate(
+      services, call, [&](ledger::GroupTransaction& transaction) -> store::StoreResult<Reply> {
+        Unit unit{services, call, transaction};
+        auto found = find_owned(unit.connection(), call, "payment_intent", id);
+        if (!found) return unexpected(found.error());
+        if (!*found) return no_such("payment_intent", id);
+        ObjectRow& intent = **found;
+        if (!allows(status_of(intent), IntentAction::authenticate)) {
+          return state_error(intent, IntentAction::authenticate);
+        }
+        if (!succeed) {
+          object last_error;
+          last_error["code"] = "payment_intent_authentication_failure";
+          last_error["doc_url"] =
+              "https://docs.stripe.com/error-codes/payment-intent-authentication-failure";
+          last_error["message"] =
+              "The provided PaymentMethod has failed authentication. You can provide "
+              "payment_method_data or a new PaymentMethod to attempt to fulfill this PaymentIntent "
+              "again.";
+          auto method = find_owned(unit.connection(), call, "payment_method",
+                                   text_of(intent.body, "payment_method"));
+          if (!method) return unexpected(method.error());
+          last_error["payment_method"] = *method ? value((*method)->body) : value(nullptr);
+          last_error["type"] = "invalid_request_error";
+          intent.body["last_payment_error"] = std::move(last_error);
+          intent.body["next_action"] = nullptr;
+          intent.body["payment_method"] = nullptr;
+          set_status(intent, IntentStatus::requires_payment_method);
+          if (auto saved = update_object(unit.connection(), intent); !saved)
+            return unexpected(saved.error());
+          return intent_reply(unit, intent, *expand);
+        }
+        auto method = find_owned(unit.connection(), call, "payment_method",
+                                 text_of(intent.body, "payment_method"));
+        if (!method) return unexpected(method.error());
+        if (!*method) {
+          return unexpected(store::StoreError{store::ErrorKind::corrupt,
+                                              "payment intent " + id + " lost its payment method"});
+        }
+        intent.internal["authenticated"] = true;
+        return confirm_in_unit(unit, intent, **method, *accounts, *expand);
+      });
+}
+
+Reply list_intents(Services& services, Call& call) {
+  params::Reader reader(call.params);
+  ListQuery query;
+  if (auto bad = read_list_params(reader, call, "payment_intent", query)) return fail(*bad);
+  auto customer = reader.string("customer", kIdBytesMax);
+  if (!customer) return fail(customer.error());
+  query.customer_id = customer->value_or("");
+  auto expand = read_expand(reader, "payment_intent", true);
+  if (!expand) return fail(expand.error());
+  if (auto unknown = reader.finish()) return fail(*unknown);
+  return list_reply(services, call, query, "/v1/payment_intents", *expand);
+}
+
+}  // namespace
+
+void add_payment_intent_routes(api::Router& router, Services& services) {
+  add_route(router, services, "POST", "/v1/payment_intents", create_intent);
+  add_route(router, services, "GET", "/v1/payment_intents", list_intents);
+  add_route(router, services, "GET", "/v1/payment_intents/{id}",
+            [](Services& s, Call& c) { return retrieve(s, c, "payment_intent"); });
+  add_route(router, services, "POST", "/v1/payment_intents/{id}", update_intent);
+  add_route(router, services, "POST", "/v1/payment_intents/{id}/confirm", confirm_intent);
+  add_route(router, services, "POST", "/v1/payment_intents/{id}/capture", capture_intent);
+  add_route(router, services, "POST", "/v1/payment_intents/{id}/cancel", cancel_intent);
+  add_route(router, services, "POST", "/v1/test_helpers/payment_intents/{id}/authenticate",
+            authenticate_intent);
+}
+
+}  // namespace till::payments

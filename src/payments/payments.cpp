@@ -1,0 +1,35 @@
+#include "payments/payments.h"
+
+#include "payments/idempotency.h"
+#include "payments/routes.h"
+#include "payments/service.h"
+
+namespace till::payments {
+
+PaymentsApi::PaymentsApi(store::Database& database, ledger::Ledger& ledger, const Clock& clock,
+                         const merchant::Authenticator& authenticator)
+    : services_(std::make_unique<Services>(database, ledger, clock, authenticator)) {}
+
+PaymentsApi::~PaymentsApi() = default;
+
+void PaymentsApi::add_routes(api::Router& router) {
+  add_customer_routes(router, *services_);
+  add_payment_method_routes(router, *services_);
+  add_payment_intent_routes(router, *services_);
+  add_charge_routes(router, *services_);
+  add_refund_routes(router, *services_);
+  add_balance_routes(router, *services_);
+}
+
+store::StoreResult<PaymentsApi::Housekeeping> PaymentsApi::housekeeping(std::size_t limit) {
+  Housekeeping done;
+  auto released = release_available_funds(*services_, limit);
+  if (!released) return unexpected(released.error());
+  done.funds_released = *released;
+  auto purged = purge_expired_keys(services_->database, services_->clock.now_unix_ms(), limit);
+  if (!purged) return unexpected(purged.error());
+  done.idempotency_keys_purged = *purged;
+  return done;
+}
+
+}  // namespace till::payments
