@@ -21,6 +21,7 @@
 #include "merchant/merchant.h"
 #include "obs/log.h"
 #include "obs/metrics.h"
+#include "payments/payments.h"
 #include "store/migrations.h"
 #include "store/store.h"
 
@@ -115,22 +116,24 @@ Result<void> check_ready(store::Database& database) {
   return {};
 }
 
-// Expires due ledger holds every interval on its own thread, so a lapsed hold gives its funds
-// back even when nothing else touches the ledger. Each node runs one; the ledger serialises
-// sweeps from several nodes and a hold expires once.
-class HoldExpirySweeper {
+// Periodic work on its own thread, every interval: expires due ledger holds (so a lapsed hold
+// gives its funds back even when nothing else touches the ledger), makes merchants' funds
+// available when their time comes, and forgets idempotency keys older than 24 hours. Each node
+// runs one; the ledger serialises the writes of several nodes, and each step is idempotent.
+class Housekeeper {
  public:
   // A tick sweeps again while sweeps come back full, up to this many times, then waits for
   // the next tick: a backlog drains fast without the thread ever running unbounded.
   static constexpr int kSweepsPerTickMax = 16;
 
-  HoldExpirySweeper(ledger::Ledger& ledger, std::chrono::milliseconds interval)
-      : ledger_(ledger), interval_(interval), thread_([this] { run(); }) {
+  Housekeeper(ledger::Ledger& ledger, payments::PaymentsApi& payments,
+              std::chrono::milliseconds interval)
+      : ledger_(ledger), payments_(payments), interval_(interval), thread_([this] { run(); }) {
     assert(interval.count() > 0);
   }
-  ~HoldExpirySweeper() { stop(); }
-  HoldExpirySweeper(const HoldExpirySweeper&) = delete;
-  HoldExpirySweeper& operator=(const HoldExpirySweeper&) = delete;
+  ~Housekeeper() { stop(); }
+  Housekeeper(const Housekeeper&) = delete;
+  Housekeeper& operator=(const Housekeeper&) = delete;
 
   // Returns after the thread has finished its current sweep and exited. Idempotent.
   void stop() {
@@ -148,6 +151,7 @@ class HoldExpirySweeper {
     while (!wake_.wait_for(lock, interval_, [this] { return stopping_; })) {
       lock.unlock();
       sweep();
+      tidy_payments();
       lock.lock();
     }
   }
@@ -170,7 +174,22 @@ class HoldExpirySweeper {
     }
   }
 
+  void tidy_payments() {
+    constexpr std::size_t kPaymentsWorkPerTickMax = 1000;
+    auto done = payments_.housekeeping(kPaymentsWorkPerTickMax);
+    if (!done) {
+      obs::warn("payments housekeeping failed", {{"error", done.error().message}});
+      return;
+    }
+    if (done->funds_released > 0 || done->idempotency_keys_purged > 0) {
+      obs::info("payments housekeeping",
+                {{"funds_released", done->funds_released},
+                 {"idempotency_keys_purged", done->idempotency_keys_purged}});
+    }
+  }
+
   ledger::Ledger& ledger_;
+  payments::PaymentsApi& payments_;
   const std::chrono::milliseconds interval_;
   std::mutex mutex_;
   std::condition_variable wake_;
@@ -220,10 +239,13 @@ int run_serve(const config::ConfigSources& sources, const ServeOptions& options)
   ledger_options.metrics = &registry;
   ledger::Ledger ledger(db, SystemClock::instance(), ledger_options);
   merchant::MerchantStore merchants(db, SystemClock::instance());
+  merchant::Authenticator authenticator(merchants);
+  payments::PaymentsApi payments(db, ledger, SystemClock::instance(), authenticator);
 
   api::Router router;
   api::add_system_routes(router, registry, [&db] { return check_ready(db); });
   admin::add_admin_routes(router, ledger, merchants, admin::AdminOptions{config->admin.token});
+  payments.add_routes(router);
 
   api::Server server(server_options(*config), router, registry);
   const auto port = server.bind();
@@ -245,9 +267,10 @@ int run_serve(const config::ConfigSources& sources, const ServeOptions& options)
   std::printf("Till is listening on %s (database: %s)\n", url.c_str(), db.describe().c_str());
   std::fflush(stdout);
 
-  HoldExpirySweeper sweeper(ledger, std::chrono::milliseconds(config->ledger.expiry_interval_ms));
+  Housekeeper housekeeper(ledger, payments,
+                          std::chrono::milliseconds(config->ledger.expiry_interval_ms));
   server.run();
-  sweeper.stop();  // before the ledger goes: a sweep may be waiting on the committer
+  housekeeper.stop();  // before the ledger goes: a sweep may be waiting on the committer
   return kExitOk;
 }
 
