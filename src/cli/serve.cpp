@@ -44,7 +44,7 @@ api::ServerOptions server_options(const config::Config& config) {
   options.listen_host = config.server.listen_host;
   options.listen_port = config.server.listen_port;
   options.io_threads = config.server.threads;
-  options.blocking_threads = config.storage.pool_size;
+  options.blocking_threads = config.server.blocking_threads;
   options.header_limit_bytes = config.server.header_limit_bytes;
   options.body_limit_bytes = config.server.body_limit_bytes;
   options.header_timeout_ms = config.server.header_timeout_ms;

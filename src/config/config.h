@@ -20,8 +20,11 @@ namespace till::config {
 
 struct ServerConfig {
   std::string listen_host = "127.0.0.1";
-  std::uint16_t listen_port = 4242;            // 0 = pick a free port (tests)
-  int threads = 0;                             // I/O threads; 0 = one per core
+  std::uint16_t listen_port = 4242;  // 0 = pick a free port (tests)
+  int threads = 0;                   // I/O threads; 0 = one per core
+  // Threads for handlers that block (database, group commit). A request waiting for its group
+  // commit holds one, so this bounds how many writes share one synced commit.
+  int blocking_threads = 128;
   std::size_t header_limit_bytes = 16 * 1024;  // larger request head -> 431
   std::size_t body_limit_bytes = 1024 * 1024;  // larger body -> 413
   std::int64_t header_timeout_ms = 10'000;     // whole request head must arrive within this

@@ -142,6 +142,10 @@ constexpr std::array settings_table = {
     integer_setting<&Config::server, &ServerConfig::threads>(
         "server.threads", no_flag, 0, threads_max,
         "I/O threads serving HTTP; 0 means one per CPU core."),
+    integer_setting<&Config::server, &ServerConfig::blocking_threads>(
+        "server.blocking_threads", no_flag, 1, 1024,
+        "Threads for handlers that wait on the database; each request waiting for its group "
+        "commit holds one, so this bounds how many writes share one synced commit."),
     integer_setting<&Config::server, &ServerConfig::header_limit_bytes>(
         "server.header_limit_bytes", no_flag, 1 * kib_bytes, 1 * mib_bytes,
         "Largest request head (request line and headers) accepted; a larger one gets 431."),

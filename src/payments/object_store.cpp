@@ -20,6 +20,11 @@ Value optional_text(const std::string& text) {
   return text;
 }
 
+std::string body_text(const ObjectRow& row) {
+  if (!row.body_text.empty()) return row.body_text;
+  return boost::json::serialize(row.body);
+}
+
 constexpr std::string_view kColumns =
     "id, kind, merchant_id, livemode, created, customer_id, parent_id, type, status, deleted, "
     "body, internal, seq";
@@ -74,7 +79,7 @@ StoreResult<void> insert_object(Connection& connection, const ObjectRow& row) {
       "$9, $10, $11, $12)",
       {row.id, row.kind, row.merchant_id, row.livemode, row.created, optional_text(row.customer_id),
        optional_text(row.parent_id), optional_text(row.type), optional_text(row.status),
-       row.deleted, boost::json::serialize(row.body), boost::json::serialize(row.internal)});
+       row.deleted, body_text(row), boost::json::serialize(row.internal)});
   if (!inserted) return unexpected(inserted.error());
   return {};
 }
@@ -84,8 +89,8 @@ StoreResult<void> update_object(Connection& connection, const ObjectRow& row) {
       "UPDATE payment_objects SET customer_id = $2, parent_id = $3, type = $4, status = $5, "
       "deleted = $6, body = $7, internal = $8 WHERE id = $1",
       {row.id, optional_text(row.customer_id), optional_text(row.parent_id),
-       optional_text(row.type), optional_text(row.status), row.deleted,
-       boost::json::serialize(row.body), boost::json::serialize(row.internal)});
+       optional_text(row.type), optional_text(row.status), row.deleted, body_text(row),
+       boost::json::serialize(row.internal)});
   if (!updated) return unexpected(updated.error());
   if (*updated != 1) {
     return store::store_fail(store::ErrorKind::other,

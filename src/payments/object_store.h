@@ -27,6 +27,9 @@ struct ObjectRow {
   bool deleted = false;
   boost::json::object body;
   boost::json::object internal;
+  // When set, `body` already serialised (and not changed since): written as is, so rows
+  // built off the committer thread cost it no serialisation.
+  std::string body_text;
 };
 
 // Which objects a list returns. Owner and kind always; the rest when set.

@@ -7,6 +7,8 @@
 // unit of work. Issue 6's network connectors cannot: they will record an attempt, call the
 // processor outside the unit, and apply the answer in a second unit.
 #include <boost/json/array.hpp>
+#include <boost/json/serialize.hpp>
+#include <ctime>
 
 #include "base/ids.h"
 #include "base/random.h"
@@ -365,15 +367,26 @@ store::StoreResult<Reply> intent_reply(Unit& unit, const ObjectRow& intent,
   return ok(std::move(body));
 }
 
-// Confirms `intent` with `payment_method` inside the unit: authorizes with the sandbox,
-// records the charge, posts the ledger entries and moves the intent on. The intent's status
-// allows confirming (checked by the caller); `accounts` are its currency's.
-store::StoreResult<Reply> confirm_in_unit(Unit& unit, ObjectRow& intent,
-                                          const ObjectRow& payment_method,
-                                          const MerchantAccounts& accounts,
-                                          const std::vector<std::string>& expand) {
-  Call& call = unit.call;
-  const Clock& clock = unit.services.clock;
+// What confirming an intent does, decided without the database: the sandbox's answer, the
+// charge, the balance transaction, the ledger entry and the reply. Planning is pure, so the
+// hot path (create with confirm=true) plans outside the unit of work and the committer thread
+// only writes.
+struct ConfirmPlan {
+  ObjectRow intent;  // as it will be stored
+  std::optional<ObjectRow> charge;
+  std::optional<ObjectRow> balance_transaction;
+  std::optional<ledger::EntrySpec> entry;
+  bool hold = false;             // the entry is an authorization hold (manual capture)
+  std::optional<Reply> refusal;  // answered instead of the intent (decline, live mode)
+};
+
+// Serialises a row's body now, outside the unit of work, when it will not change again.
+void freeze(ObjectRow& row) { row.body_text = boost::json::serialize(row.body); }
+
+ConfirmPlan plan_confirm(Services& services, const Call& call, ObjectRow intent,
+                         const ObjectRow& payment_method, const MerchantAccounts& accounts) {
+  ConfirmPlan plan;
+  const Clock& clock = services.clock;
   intent.body["payment_method"] = payment_method.id;
   intent.body["last_payment_error"] = nullptr;
   intent.body["next_action"] = nullptr;
@@ -385,11 +398,13 @@ store::StoreResult<Reply> confirm_in_unit(Unit& unit, ObjectRow& intent,
     error.message =
         "Live mode payments need a configured processor connector; none is configured. Use a "
         "test key (sk_test_...) for the sandbox processor.";
-    return fail(error);
+    plan.refusal = fail(error);
+    plan.intent = std::move(intent);
+    return plan;
   }
   const TestCard card = card_of(payment_method);
   const AuthorizationResult result =
-      unit.services.sandbox.authorize(card, bool_of(intent.internal, "authenticated"));
+      services.sandbox.authorize(card, bool_of(intent.internal, "authenticated"));
   intent.internal.erase("authenticated");
 
   if (result.requires_authentication) {
@@ -402,39 +417,35 @@ store::StoreResult<Reply> confirm_in_unit(Unit& unit, ObjectRow& intent,
     next["type"] = "redirect_to_url";
     next["redirect_to_url"] = std::move(redirect);
     intent.body["next_action"] = std::move(next);
-    if (auto saved = update_object(unit.connection(), intent); !saved)
-      return unexpected(saved.error());
-    return intent_reply(unit, intent, expand);
+    plan.intent = std::move(intent);
+    return plan;
   }
 
   ObjectRow charge = new_charge(call, clock, intent, payment_method, result);
   const std::int64_t amount = int_of(intent.body, "amount");
   const std::string currency = text_of(intent.body, "currency");
-  std::optional<ObjectRow> balance_transaction;
   if (result.approved) {
     ledger::EntrySpec entry =
         transfer(accounts.card_clearing, accounts.balance_pending, amount, "charge " + charge.id);
     entry.metadata = {{"charge", charge.id}, {"payment_intent", intent.id}};
     if (manual_capture(intent)) {
+      plan.hold = true;
       entry.kind = ledger::EntryKind::pending;
       entry.description = "authorization " + charge.id;
-      entry.expires_at_unix_ms = unit.transaction.now_unix_ms() + kAuthorizationValidityMs;
-    }
-    auto posted = unit.transaction.post({entry});
-    if (!posted) return ledger_refused(call, posted.error());
-    charge.internal["ledger_entry_id"] = posted->front().id;
-    if (manual_capture(intent)) {
-      intent.internal["hold_entry_id"] = posted->front().id;
+      entry.expires_at_unix_ms = call.now_unix_ms + kAuthorizationValidityMs;
       intent.body["amount_capturable"] = amount;
     } else {
-      balance_transaction = new_balance_transaction(
+      ObjectRow balance_transaction = new_balance_transaction(
           call, clock, amount, currency, "charge", charge.id, "pending",
           call.now_seconds() + kFundsAvailabilityDelaySeconds, text_of(intent.body, "description"));
       charge.body["captured"] = true;
       charge.body["amount_captured"] = amount;
-      charge.body["balance_transaction"] = balance_transaction->id;
+      charge.body["balance_transaction"] = balance_transaction.id;
       intent.body["amount_received"] = amount;
+      freeze(balance_transaction);
+      plan.balance_transaction = std::move(balance_transaction);
     }
+    plan.entry = std::move(entry);
   }
   const AuthorizationOutcome outcome =
       result.approved ? AuthorizationOutcome::approved : AuthorizationOutcome::declined;
@@ -451,31 +462,62 @@ store::StoreResult<Reply> confirm_in_unit(Unit& unit, ObjectRow& intent,
     last_error["type"] = "card_error";
     intent.body["last_payment_error"] = std::move(last_error);
     intent.body["payment_method"] = nullptr;  // Stripe detaches a declined method
+
+    // A decline is a 402 card_error that carries the intent, the charge and the method.
+    api::ApiError error;
+    error.status = 402;
+    error.type = "card_error";
+    error.code = result.failure_code;
+    error.decline_code = result.decline_code;
+    error.message = result.failure_message;
+    Reply reply = fail(error);
+    object& inner = reply.body["error"].as_object();
+    inner["charge"] = charge.id;
+    inner["doc_url"] = "https://docs.stripe.com/error-codes/" + result.failure_code;
+    inner["payment_intent"] = intent.body;
+    inner["payment_method"] = payment_method.body;
+    plan.refusal = std::move(reply);
   }
-  if (auto saved = insert_object(unit.connection(), charge); !saved)
-    return unexpected(saved.error());
-  if (balance_transaction) {
-    if (auto saved = insert_object(unit.connection(), *balance_transaction); !saved)
+  freeze(charge);
+  plan.charge = std::move(charge);
+  plan.intent = std::move(intent);
+  return plan;
+}
+
+// Carries out a plan inside the unit: posts its entry, writes its rows (the intent inserted
+// when `intent_is_new`, else updated), and answers.
+store::StoreResult<Reply> apply_confirm(Unit& unit, ConfirmPlan& plan, bool intent_is_new,
+                                        const std::vector<std::string>& expand) {
+  if (plan.refusal && !plan.charge) return std::move(*plan.refusal);  // nothing happened
+  ObjectRow& intent = plan.intent;
+  if (plan.entry) {
+    auto posted = unit.transaction.post({*plan.entry});
+    if (!posted) return ledger_refused(unit.call, posted.error());
+    if (plan.hold) intent.internal["hold_entry_id"] = posted->front().id;
+  }
+  store::Connection& connection = unit.connection();
+  if (plan.charge) {
+    if (auto saved = insert_object(connection, *plan.charge); !saved)
       return unexpected(saved.error());
   }
-  if (auto saved = update_object(unit.connection(), intent); !saved)
-    return unexpected(saved.error());
-  if (result.approved) return intent_reply(unit, intent, expand);
+  if (plan.balance_transaction) {
+    if (auto saved = insert_object(connection, *plan.balance_transaction); !saved)
+      return unexpected(saved.error());
+  }
+  freeze(intent);
+  auto saved =
+      intent_is_new ? insert_object(connection, intent) : update_object(connection, intent);
+  if (!saved) return unexpected(saved.error());
+  if (plan.refusal) return std::move(*plan.refusal);
+  if (expand.empty()) return ok(intent.body);
+  return intent_reply(unit, intent, expand);
+}
 
-  // A decline is a 402 card_error that carries the intent, the charge and the method.
-  api::ApiError error;
-  error.status = 402;
-  error.type = "card_error";
-  error.code = result.failure_code;
-  error.decline_code = result.decline_code;
-  error.message = result.failure_message;
-  Reply reply = fail(error);
-  object& inner = reply.body["error"].as_object();
-  inner["charge"] = charge.id;
-  inner["doc_url"] = "https://docs.stripe.com/error-codes/" + result.failure_code;
-  inner["payment_intent"] = intent.body;
-  inner["payment_method"] = payment_method.body;
-  return reply;
+std::int64_t current_year(const Call& call) {
+  const std::time_t seconds = static_cast<std::time_t>(call.now_seconds());
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  return utc.tm_year + 1900;
 }
 
 Reply bad_reference(std::string_view kind, const std::string& id, std::string param) {
@@ -511,6 +553,36 @@ Reply create_intent(Services& services, Call& call) {
   }
   auto accounts = accounts_for(services, call, *p->currency);
   if (!accounts) return accounts.error();
+
+  // Everything that does not depend on stored state is decided here, off the committer
+  // thread: the intent, a test payment method's new object, and the whole confirmation.
+  ObjectRow intent = new_intent(call, services.clock, *p);
+  if (p->return_url) intent.internal["return_url"] = *p->return_url;
+  std::optional<ObjectRow> new_method;       // made from a test id: inserted by the unit
+  std::optional<ObjectRow> existing_method;  // the caller's own pm_...
+  if (p->payment_method) {
+    const std::optional<TestCard> test_card =
+        call.auth.livemode ? std::nullopt
+                           : test_card_for_id(*p->payment_method, current_year(call));
+    if (test_card) {
+      new_method = card_payment_method(call, *test_card, services.clock);
+    } else {
+      auto found = read_owned(services, call, "payment_method", *p->payment_method);
+      if (!found) return unavailable(call, found.error().message);
+      if (!*found) return bad_reference("payment_method", *p->payment_method, "payment_method");
+      existing_method = std::move(*found);
+    }
+    const ObjectRow& method = new_method ? *new_method : *existing_method;
+    intent.body["payment_method"] = method.id;
+    set_status(intent, IntentStatus::requires_confirmation);
+  }
+  std::optional<ConfirmPlan> plan;
+  if (p->confirm.value_or(false)) {
+    plan = plan_confirm(services, call, intent, new_method ? *new_method : *existing_method,
+                        *accounts);
+  }
+  if (new_method) freeze(*new_method);
+
   return mutate(
       services, call, [&](ledger::GroupTransaction& transaction) -> store::StoreResult<Reply> {
         Unit unit{services, call, transaction};
@@ -519,24 +591,17 @@ Reply create_intent(Services& services, Call& call) {
           if (!refused) return unexpected(refused.error());
           if (*refused) return std::move(**refused);
         }
-        ObjectRow intent = new_intent(call, services.clock, *p);
-        if (p->return_url) intent.internal["return_url"] = *p->return_url;
-        std::optional<ObjectRow> payment_method;
-        if (p->payment_method) {
-          auto resolved =
-              resolve_payment_method(unit.connection(), call, services.clock, *p->payment_method);
-          if (!resolved) return unexpected(resolved.error());
-          if (!*resolved)
-            return bad_reference("payment_method", *p->payment_method, "payment_method");
-          payment_method = std::move(*resolved);
-          intent.body["payment_method"] = payment_method->id;
-          set_status(intent, IntentStatus::requires_confirmation);
+        if (plan && plan->refusal && !plan->charge) return *plan->refusal;  // writes nothing
+        if (new_method) {
+          if (auto saved = insert_object(unit.connection(), *new_method); !saved)
+            return unexpected(saved.error());
+        }
+        if (plan) {
+          ConfirmPlan attempt = *plan;  // the unit may run again if the store retries the group
+          return apply_confirm(unit, attempt, true, p->expand);
         }
         if (auto saved = insert_object(unit.connection(), intent); !saved)
           return unexpected(saved.error());
-        if (p->confirm.value_or(false)) {
-          return confirm_in_unit(unit, intent, *payment_method, *accounts, p->expand);
-        }
         return intent_reply(unit, intent, p->expand);
       });
 }
@@ -588,7 +653,8 @@ Reply confirm_intent(Services& services, Call& call) {
         if (status_of(intent) == IntentStatus::requires_action && p->payment_method) {
           intent.internal.erase("authenticated");  // a new method needs its own authentication
         }
-        return confirm_in_unit(unit, intent, **resolved, *accounts, p->expand);
+        ConfirmPlan plan = plan_confirm(services, call, intent, **resolved, *accounts);
+        return apply_confirm(unit, plan, false, p->expand);
       });
 }
 
@@ -857,7 +923,8 @@ Reply authenticate_intent(Services& services, Call& call) {
                                               "payment intent " + id + " lost its payment method"});
         }
         intent.internal["authenticated"] = true;
-        return confirm_in_unit(unit, intent, **method, *accounts, *expand);
+        ConfirmPlan plan = plan_confirm(services, call, intent, **method, *accounts);
+        return apply_confirm(unit, plan, false, *expand);
       });
 }
 
