@@ -15,6 +15,7 @@
 
 #include "merchant/merchant.h"
 #include "store/store.h"
+#include "support/http_client.h"
 #include "support/till_process.h"
 
 namespace till::testing {
@@ -167,6 +168,25 @@ TEST_F(AdminCommands, ExitStatusesFollowTheOtherCommands) {
   EXPECT_FALSE(std::filesystem::exists(empty.path() + "/till.db"));
 }
 
+std::string base64(std::string_view text) {
+  static constexpr std::string_view kAlphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  std::uint32_t buffer = 0;
+  int bits = 0;
+  for (char c : text) {
+    buffer = (buffer << 8) | static_cast<unsigned char>(c);
+    bits += 8;
+    while (bits >= 6) {
+      bits -= 6;
+      out += kAlphabet[(buffer >> bits) & 63u];
+    }
+  }
+  if (bits > 0) out += kAlphabet[(buffer << (6 - bits)) & 63u];
+  while (out.size() % 4 != 0) out += '=';
+  return out;
+}
+
 struct DemoOutput {
   std::string merchant_id;
   std::string secret;
@@ -190,6 +210,10 @@ DemoOutput serve_demo(const std::string& data_dir) {
   const std::string curl = "curl http://127.0.0.1:" + std::to_string(server.port()) +
                            "/v1/balance -u " + demo.secret + ":";
   EXPECT_TRUE(contains(out, curl)) << out;
+  // What the example does: the merchant API takes the key as the Basic user name.
+  const auto balance = http_request(server.port(), "GET", "/v1/balance",
+                                    "Authorization: Basic " + base64(demo.secret + ":") + "\r\n");
+  EXPECT_TRUE(balance && balance->status == 200) << (balance ? balance->body : "no response");
   server.send_signal(SIGTERM);
   EXPECT_EQ(server.wait_exit(30s), 0);
   const std::string log = server.captured_stderr();
