@@ -23,6 +23,7 @@ struct KeySpec {
 inline constexpr KeySpec key_specs[] = {
     {"server.listen", "TILL_SERVER_LISTEN", "--listen", "127.0.0.1:4242"},
     {"server.threads", "TILL_SERVER_THREADS", "", "0"},
+    {"server.blocking_threads", "TILL_SERVER_BLOCKING_THREADS", "", "128"},
     {"server.header_limit_bytes", "TILL_SERVER_HEADER_LIMIT_BYTES", "", "16384"},
     {"server.body_limit_bytes", "TILL_SERVER_BODY_LIMIT_BYTES", "", "1048576"},
     {"server.header_timeout_ms", "TILL_SERVER_HEADER_TIMEOUT_MS", "", "10000"},
