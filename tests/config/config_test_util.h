@@ -57,6 +57,7 @@ inline std::string field(const Config& config, std::string_view key) {
     return "host=" + server.listen_host + " port=" + std::to_string(server.listen_port);
   }
   if (key == "server.threads") return std::to_string(server.threads);
+  if (key == "server.blocking_threads") return std::to_string(server.blocking_threads);
   if (key == "server.header_limit_bytes") return std::to_string(server.header_limit_bytes);
   if (key == "server.body_limit_bytes") return std::to_string(server.body_limit_bytes);
   if (key == "server.header_timeout_ms") return std::to_string(server.header_timeout_ms);

@@ -44,6 +44,11 @@ constexpr ValueRow value_rows[] = {
     {From::env, "server.listen", "::1:4242", bad("needs brackets")},
     {From::flag, "server.listen", "", bad("expected HOST:PORT")},
     {From::file, "server.listen", "4242", bad("expected a string, got an integer")},
+    // server.blocking_threads: 1..1024.
+    {From::file, "server.blocking_threads", "1", ok("1")},
+    {From::file, "server.blocking_threads", "1024", ok("1024")},
+    {From::file, "server.blocking_threads", "0", bad("must be between 1 and 1024, got 0")},
+    {From::env, "server.blocking_threads", "1025", bad("must be between 1 and 1024, got 1025")},
     // server.threads: 0..256.
     {From::file, "server.threads", "0", ok("0")},
     {From::file, "server.threads", "256", ok("256")},
