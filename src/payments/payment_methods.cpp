@@ -213,13 +213,13 @@ struct CreateParams {
   std::vector<std::string> expand;
 };
 
+struct ReadCard {
+  TestCard card;
+  bool cvc_checked = false;
+};
+
 // The card the `card` hash describes: a test token or (test mode only) raw details.
-Expected<std::pair<TestCard, bool>, api::ApiError> read_card(params::Reader& reader,
-                                                             const Call& call) {
-  auto hash = reader.hash("card");
-  if (!hash) return unexpected(std::move(hash).error());
-  if (!*hash) return unexpected(params::Reader::missing("card"));
-  params::Reader& card = **hash;
+Expected<ReadCard, api::ApiError> read_card(params::Reader& card, const Call& call) {
   auto token = card.string("token", kIdBytesMax);
   if (!token) return unexpected(std::move(token).error());
   auto number = card.string("number", kCardNumberBytesMax);
@@ -250,7 +250,7 @@ Expected<std::pair<TestCard, bool>, api::ApiError> read_card(params::Reader& rea
       return unexpected(
           no_such_param("token", **token, "card[token]", live_mode_hint(call, **token)));
     }
-    return std::pair{std::move(*named), false};
+    return ReadCard{std::move(*named), false};
   }
   if (call.auth.livemode) {
     return unexpected(params::parameter_invalid(
@@ -272,7 +272,7 @@ Expected<std::pair<TestCard, bool>, api::ApiError> read_card(params::Reader& rea
   card_details.cvc = cvc->value_or("");
   auto made = test_card_from_details(card_details, "card", now.year, now.month);
   if (!made) return unexpected(std::move(made).error());
-  return std::pair{std::move(*made), cvc->has_value()};
+  return ReadCard{std::move(*made), cvc->has_value()};
 }
 
 Expected<CreateParams, api::ApiError> read_create(const Call& call) {
@@ -290,13 +290,16 @@ Expected<CreateParams, api::ApiError> read_create(const Call& call) {
   auto expand = read_expand(reader, kKind, false);
   if (!expand) return unexpected(std::move(expand).error());
   out.expand = std::move(*expand);
-  // The card last: its errors (402 for a bad number) come after every 400 for the request's
-  // shape, and nothing about the card is kept if the request is refused anyway.
-  auto card = read_card(reader, call);
-  if (!card) return unexpected(std::move(card).error());
+  auto card_hash = reader.hash("card");
+  if (!card_hash) return unexpected(std::move(card_hash).error());
+  if (!*card_hash) return unexpected(params::Reader::missing("card"));
   if (auto unknown = reader.finish()) return unexpected(std::move(*unknown));
-  out.card = std::move(card->first);
-  out.cvc_checked = card->second;
+  // The card last: its errors (402 for a bad number) come after every 400 for the request's
+  // shape, as Stripe's do.
+  auto card = read_card(**card_hash, call);
+  if (!card) return unexpected(std::move(card).error());
+  out.card = std::move(card->card);
+  out.cvc_checked = card->cvc_checked;
   return out;
 }
 

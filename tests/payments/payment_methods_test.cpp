@@ -202,6 +202,9 @@ TEST_P(PaymentMethodsTest, MalformedCreatesAre400sThatChangeNothing) {
                  "parameter_invalid", "expand");
   expect_refused("POST", path, "type=card&card[token]=tok_nope", 400, "resource_missing",
                  "card[token]");
+  // The request's shape is checked before the card: a 400, not the bad number's 402.
+  expect_refused("POST", path, "type=card&card[number]=4242424242424241&nickname=x", 400,
+                 "parameter_unknown", "nickname");
   // A number too long to be a card is refused without being repeated.
   const ApiReply long_number = expect_refused(
       "POST", path,
