@@ -27,7 +27,7 @@ void apply_metadata(boost::json::object& metadata, const params::MetadataUpdate&
 }
 
 std::optional<api::ApiError> check_metadata_size(const boost::json::object& metadata,
-                                                 std::string param) {
+                                                 const std::string& param) {
   if (metadata.size() <= params::kMetadataKeysMax) return std::nullopt;
   return params::parameter_invalid(
       param, param,

@@ -30,7 +30,7 @@ void apply_metadata(boost::json::object& metadata, const params::MetadataUpdate&
 // An update alone is checked by the Reader; this catches an update that is small but
 // together with the keys already stored goes over the limit.
 std::optional<api::ApiError> check_metadata_size(const boost::json::object& metadata,
-                                                 std::string param = "metadata");
+                                                 const std::string& param = "metadata");
 
 // A string parameter of at most `max_chars` characters (Stripe's limits count characters,
 // not bytes). nullopt when absent; "" when sent empty (= unset).
