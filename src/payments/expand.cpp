@@ -69,6 +69,15 @@ store::StoreResult<void> expand_segments(store::Connection& connection,
     if (!*found || (*found)->merchant_id != merchant_id || (*found)->livemode != livemode) {
       return {};
     }
+    if ((*found)->deleted) {
+      // A deleted object expands to Stripe's stub, as retrieving it does.
+      boost::json::object stub;
+      stub["id"] = (*found)->id;
+      stub["object"] = (*found)->kind;
+      stub["deleted"] = true;
+      *field = std::move(stub);
+      return {};
+    }
     *field = std::move((*found)->body);
   }
   if (!field->is_object()) return {};

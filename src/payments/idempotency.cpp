@@ -60,6 +60,29 @@ struct StoredReply {
   std::string body;
 };
 
+// Card numbers and CVCs must not be kept, even hashed (an unkeyed hash of a card number is
+// reversible by enumeration), so the fingerprint sees only a number's last four digits and
+// length. Two different cards with the same last four under one key would replay rather than
+// be refused — an accepted blind spot.
+void mask_card_secrets(boost::json::value& value) {
+  if (value.is_array()) {
+    for (auto& item : value.as_array()) mask_card_secrets(item);
+    return;
+  }
+  if (!value.is_object()) return;
+  for (auto& member : value.as_object()) {
+    if (member.key() == "cvc") {
+      member.value() = "";
+    } else if (member.key() == "number" && member.value().is_string()) {
+      const std::string_view number = member.value().as_string();
+      member.value() = std::to_string(number.size()) + ":" +
+                       std::string(number.substr(number.size() > 4 ? number.size() - 4 : 0));
+    } else {
+      mask_card_secrets(member.value());
+    }
+  }
+}
+
 }  // namespace
 
 std::string request_fingerprint(std::string_view method, std::string_view path,
@@ -68,7 +91,9 @@ std::string request_fingerprint(std::string_view method, std::string_view path,
   canonical.push_back(' ');
   canonical += path;
   canonical.push_back('\n');
-  append_canonical(canonical, params);
+  boost::json::value masked = params;
+  mask_card_secrets(masked);
+  append_canonical(canonical, masked);
   return sha256_hex(canonical);
 }
 
@@ -99,7 +124,7 @@ store::StoreResult<void> save_reply(store::Connection& connection, const Call& c
                 "UPDATE idempotency_keys SET status_code = $4, response_body = $5 WHERE "
                 "merchant_id = $1 AND livemode = $2 AND idempotency_key = $3",
                 {call.auth.merchant_id, call.auth.livemode, call.idempotency_key,
-                 std::int64_t{reply.status}, boost::json::serialize(reply.body)});
+                 std::int64_t{reply.status}, reply.serialized()});
   if (!saved) return unexpected(saved.error());
   return {};
 }
@@ -135,7 +160,7 @@ std::optional<Reply> replay_stored(Services& services, const Call& call) {
                {{"request_id", call.request.request_id}});
     return unavailable(call, "stored idempotent response unreadable");
   }
-  return Reply{static_cast<unsigned>(stored->status_code), std::move(body.as_object()), true};
+  return Reply{static_cast<unsigned>(stored->status_code), {}, std::move(stored->body), true};
 }
 
 store::StoreResult<std::int64_t> purge_expired_keys(store::Database& database,

@@ -25,6 +25,11 @@ std::string body_text(const ObjectRow& row) {
   return boost::json::serialize(row.body);
 }
 
+std::string internal_of(const ObjectRow& row, const std::string& internal_text) {
+  if (!internal_text.empty()) return internal_text;
+  return boost::json::serialize(row.internal);
+}
+
 constexpr std::string_view kColumns =
     "id, kind, merchant_id, livemode, created, customer_id, parent_id, type, status, deleted, "
     "body, internal, seq";
@@ -71,7 +76,8 @@ StoreResult<std::optional<std::int64_t>> cursor_seq(Connection& connection, cons
 
 }  // namespace
 
-StoreResult<void> insert_object(Connection& connection, const ObjectRow& row) {
+StoreResult<void> insert_object(Connection& connection, const ObjectRow& row,
+                                const std::string& internal_text) {
   assert(!row.id.empty() && !row.kind.empty() && !row.merchant_id.empty());
   auto inserted = connection.execute(
       "INSERT INTO payment_objects (id, kind, merchant_id, livemode, created, customer_id, "
@@ -79,18 +85,19 @@ StoreResult<void> insert_object(Connection& connection, const ObjectRow& row) {
       "$9, $10, $11, $12)",
       {row.id, row.kind, row.merchant_id, row.livemode, row.created, optional_text(row.customer_id),
        optional_text(row.parent_id), optional_text(row.type), optional_text(row.status),
-       row.deleted, body_text(row), boost::json::serialize(row.internal)});
+       row.deleted, body_text(row), internal_of(row, internal_text)});
   if (!inserted) return unexpected(inserted.error());
   return {};
 }
 
-StoreResult<void> update_object(Connection& connection, const ObjectRow& row) {
+StoreResult<void> update_object(Connection& connection, const ObjectRow& row,
+                                const std::string& internal_text) {
   auto updated = connection.execute(
       "UPDATE payment_objects SET customer_id = $2, parent_id = $3, type = $4, status = $5, "
       "deleted = $6, body = $7, internal = $8 WHERE id = $1",
       {row.id, optional_text(row.customer_id), optional_text(row.parent_id),
        optional_text(row.type), optional_text(row.status), row.deleted, body_text(row),
-       boost::json::serialize(row.internal)});
+       internal_of(row, internal_text)});
   if (!updated) return unexpected(updated.error());
   if (*updated != 1) {
     return store::store_fail(store::ErrorKind::other,

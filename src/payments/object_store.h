@@ -52,9 +52,12 @@ struct ObjectPage {
   bool has_more = false;
 };
 
-store::StoreResult<void> insert_object(store::Connection& connection, const ObjectRow& row);
+// `internal_text`, when given, is written instead of `row.internal` serialised.
+store::StoreResult<void> insert_object(store::Connection& connection, const ObjectRow& row,
+                                       const std::string& internal_text = "");
 // Rewrites the mutable columns and the documents of an existing row (by id).
-store::StoreResult<void> update_object(store::Connection& connection, const ObjectRow& row);
+store::StoreResult<void> update_object(store::Connection& connection, const ObjectRow& row,
+                                       const std::string& internal_text = "");
 store::StoreResult<std::optional<ObjectRow>> select_object(store::Connection& connection,
                                                            const std::string& id);
 // A cursor id that does not exist (or belongs to another owner/kind) yields nullopt, so the

@@ -400,6 +400,7 @@ ConfirmPlan plan_confirm(Services& services, const Call& call, ObjectRow intent,
         "test key (sk_test_...) for the sandbox processor.";
     plan.refusal = fail(error);
     plan.intent = std::move(intent);
+    freeze(plan.intent);
     return plan;
   }
   const TestCard card = card_of(payment_method);
@@ -418,6 +419,7 @@ ConfirmPlan plan_confirm(Services& services, const Call& call, ObjectRow intent,
     next["redirect_to_url"] = std::move(redirect);
     intent.body["next_action"] = std::move(next);
     plan.intent = std::move(intent);
+    freeze(plan.intent);
     return plan;
   }
 
@@ -481,19 +483,26 @@ ConfirmPlan plan_confirm(Services& services, const Call& call, ObjectRow intent,
   freeze(charge);
   plan.charge = std::move(charge);
   plan.intent = std::move(intent);
+  freeze(plan.intent);
   return plan;
 }
 
 // Carries out a plan inside the unit: posts its entry, writes its rows (the intent inserted
-// when `intent_is_new`, else updated), and answers.
-store::StoreResult<Reply> apply_confirm(Unit& unit, ConfirmPlan& plan, bool intent_is_new,
+// when `intent_is_new`, else updated), and answers. Leaves the plan as it was, because the
+// unit runs again if the store retries the group; on the hot path it copies no document.
+store::StoreResult<Reply> apply_confirm(Unit& unit, const ConfirmPlan& plan, bool intent_is_new,
                                         const std::vector<std::string>& expand) {
-  if (plan.refusal && !plan.charge) return std::move(*plan.refusal);  // nothing happened
-  ObjectRow& intent = plan.intent;
+  if (plan.refusal && !plan.charge) return *plan.refusal;  // nothing happened
+  const ObjectRow& intent = plan.intent;
+  std::string internal_text;  // only a hold adds to what the plan decided
   if (plan.entry) {
     auto posted = unit.transaction.post({*plan.entry});
     if (!posted) return ledger_refused(unit.call, posted.error());
-    if (plan.hold) intent.internal["hold_entry_id"] = posted->front().id;
+    if (plan.hold) {
+      object internal = intent.internal;
+      internal["hold_entry_id"] = posted->front().id;
+      internal_text = boost::json::serialize(internal);
+    }
   }
   store::Connection& connection = unit.connection();
   if (plan.charge) {
@@ -504,13 +513,14 @@ store::StoreResult<Reply> apply_confirm(Unit& unit, ConfirmPlan& plan, bool inte
     if (auto saved = insert_object(connection, *plan.balance_transaction); !saved)
       return unexpected(saved.error());
   }
-  freeze(intent);
-  auto saved =
-      intent_is_new ? insert_object(connection, intent) : update_object(connection, intent);
+  auto saved = intent_is_new ? insert_object(connection, intent, internal_text)
+                             : update_object(connection, intent, internal_text);
   if (!saved) return unexpected(saved.error());
-  if (plan.refusal) return std::move(*plan.refusal);
-  if (expand.empty()) return ok(intent.body);
-  return intent_reply(unit, intent, expand);
+  if (plan.refusal) return *plan.refusal;
+  if (!expand.empty()) return intent_reply(unit, intent, expand);
+  Reply reply;
+  reply.body_text = intent.body_text;  // frozen by the plan: no copy, no second serialisation
+  return reply;
 }
 
 std::int64_t current_year(const Call& call) {
@@ -578,32 +588,32 @@ Reply create_intent(Services& services, Call& call) {
   }
   std::optional<ConfirmPlan> plan;
   if (p->confirm.value_or(false)) {
-    plan = plan_confirm(services, call, intent, new_method ? *new_method : *existing_method,
-                        *accounts);
+    plan = plan_confirm(services, call, std::move(intent),
+                        new_method ? *new_method : *existing_method, *accounts);
   }
   if (new_method) freeze(*new_method);
 
-  return mutate(
-      services, call, [&](ledger::GroupTransaction& transaction) -> store::StoreResult<Reply> {
-        Unit unit{services, call, transaction};
-        if (p->customer && !p->customer->empty()) {
-          auto refused = check_customer(unit, *p->customer);
-          if (!refused) return unexpected(refused.error());
-          if (*refused) return std::move(**refused);
-        }
-        if (plan && plan->refusal && !plan->charge) return *plan->refusal;  // writes nothing
-        if (new_method) {
-          if (auto saved = insert_object(unit.connection(), *new_method); !saved)
-            return unexpected(saved.error());
-        }
-        if (plan) {
-          ConfirmPlan attempt = *plan;  // the unit may run again if the store retries the group
-          return apply_confirm(unit, attempt, true, p->expand);
-        }
-        if (auto saved = insert_object(unit.connection(), intent); !saved)
-          return unexpected(saved.error());
-        return intent_reply(unit, intent, p->expand);
-      });
+  return mutate(services, call,
+                [&](ledger::GroupTransaction& transaction) -> store::StoreResult<Reply> {
+                  Unit unit{services, call, transaction};
+                  if (p->customer && !p->customer->empty()) {
+                    auto refused = check_customer(unit, *p->customer);
+                    if (!refused) return unexpected(refused.error());
+                    if (*refused) return std::move(**refused);
+                  }
+                  if (plan && plan->refusal && !plan->charge)
+                    return *plan->refusal;  // writes nothing
+                  if (new_method) {
+                    if (auto saved = insert_object(unit.connection(), *new_method); !saved)
+                      return unexpected(saved.error());
+                  }
+                  if (plan) {
+                    return apply_confirm(unit, *plan, true, p->expand);
+                  }
+                  if (auto saved = insert_object(unit.connection(), intent); !saved)
+                    return unexpected(saved.error());
+                  return intent_reply(unit, intent, p->expand);
+                });
 }
 
 Reply confirm_intent(Services& services, Call& call) {
@@ -653,7 +663,7 @@ Reply confirm_intent(Services& services, Call& call) {
         if (status_of(intent) == IntentStatus::requires_action && p->payment_method) {
           intent.internal.erase("authenticated");  // a new method needs its own authentication
         }
-        ConfirmPlan plan = plan_confirm(services, call, intent, **resolved, *accounts);
+        ConfirmPlan plan = plan_confirm(services, call, std::move(intent), **resolved, *accounts);
         return apply_confirm(unit, plan, false, p->expand);
       });
 }
@@ -923,7 +933,7 @@ Reply authenticate_intent(Services& services, Call& call) {
                                               "payment intent " + id + " lost its payment method"});
         }
         intent.internal["authenticated"] = true;
-        ConfirmPlan plan = plan_confirm(services, call, intent, **method, *accounts);
+        ConfirmPlan plan = plan_confirm(services, call, std::move(intent), **method, *accounts);
         return apply_confirm(unit, plan, false, *expand);
       });
 }

@@ -21,10 +21,15 @@ void InFlightKeys::end(const std::string& key) {
   keys_.erase(key);
 }
 
-Reply ok(boost::json::object body) { return Reply{200, std::move(body), false}; }
+std::string Reply::serialized() const {
+  if (!body_text.empty()) return body_text;
+  return boost::json::serialize(body);
+}
+
+Reply ok(boost::json::object body) { return Reply{200, std::move(body), "", false}; }
 
 Reply fail(const api::ApiError& error) {
-  return Reply{error.status, api::error_object(error), false};
+  return Reply{error.status, api::error_object(error), "", false};
 }
 
 Reply no_such(std::string_view kind, std::string_view id, std::string param) {
@@ -45,7 +50,7 @@ Reply unavailable(const Call& call, std::string_view what) {
 namespace {
 
 api::Response to_response(const Reply& reply, const Call* call) {
-  api::Response response = api::json_response(reply.status, boost::json::serialize(reply.body));
+  api::Response response = api::json_response(reply.status, reply.serialized());
   if (call != nullptr && !call->idempotency_key.empty()) {
     response.headers.emplace_back("Idempotency-Key", call->idempotency_key);
   }

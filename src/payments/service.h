@@ -73,7 +73,12 @@ struct Call {
 struct Reply {
   unsigned status = 200;
   boost::json::object body;
+  // When set, the body already serialised (and `body` unused): the hot path answers with the
+  // stored document's text instead of copying and serialising it again.
+  std::string body_text;
   bool replayed = false;  // the stored answer to an earlier request with the same key
+
+  std::string serialized() const;
 };
 
 Reply ok(boost::json::object body);
