@@ -5,10 +5,10 @@
 // stub, lists leave it out, every write refuses it as missing, and its payment methods are
 // detached so they cannot be charged through a customer that no longer exists.
 //
-// Not supported: the list's `email` filter (the table has no column for it, and filtering a
-// page in memory would break pagination), and the parameters of Stripe features Till does not
-// have (tax, cash balance, coupons, test clocks, the legacy `source`). They are refused as
-// unknown parameters, so a client learns at once instead of being silently ignored.
+// The list's `email` filter is exact and case-sensitive, like Stripe's (the row's lookup_key
+// column, derived from the body by object_store). Not supported: the parameters of Stripe features
+// Till does not have (tax, cash balance, coupons, test clocks, the legacy `source`). They are
+// refused as unknown parameters, so a client learns at once instead of being silently ignored.
 #include <array>
 #include <cassert>
 
@@ -422,6 +422,9 @@ Reply list_customers(Services& services, Call& call) {
   params::Reader reader(call.params);
   ListQuery query;
   if (auto bad = read_list_params(reader, call, kKind, query)) return fail(*bad);
+  auto email = reader.string("email", kEmailCharsMax);
+  if (!email) return fail(email.error());
+  query.lookup_key = email->value_or("");
   auto expand = read_expand(reader, kKind, true);
   if (!expand) return fail(expand.error());
   if (auto unknown = reader.finish()) return fail(*unknown);

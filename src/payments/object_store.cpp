@@ -20,6 +20,14 @@ Value optional_text(const std::string& text) {
   return text;
 }
 
+// The kind's own exact-match list filter, derived from the body so it cannot drift from it.
+Value lookup_key_of(const ObjectRow& row) {
+  if (row.kind != "customer") return nullptr;
+  const boost::json::value* email = row.body.if_contains("email");
+  if (email == nullptr || !email->is_string() || email->as_string().empty()) return nullptr;
+  return std::string(email->as_string());
+}
+
 std::string body_text(const ObjectRow& row) {
   if (!row.body_text.empty()) return row.body_text;
   return boost::json::serialize(row.body);
@@ -81,11 +89,11 @@ StoreResult<void> insert_object(Connection& connection, const ObjectRow& row,
   assert(!row.id.empty() && !row.kind.empty() && !row.merchant_id.empty());
   auto inserted = connection.execute(
       "INSERT INTO payment_objects (id, kind, merchant_id, livemode, created, customer_id, "
-      "parent_id, type, status, deleted, body, internal) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
-      "$9, $10, $11, $12)",
+      "parent_id, type, status, deleted, body, internal, lookup_key) VALUES ($1, $2, $3, $4, $5, "
+      "$6, $7, $8, $9, $10, $11, $12, $13)",
       {row.id, row.kind, row.merchant_id, row.livemode, row.created, optional_text(row.customer_id),
        optional_text(row.parent_id), optional_text(row.type), optional_text(row.status),
-       row.deleted, body_text(row), internal_of(row, internal_text)});
+       row.deleted, body_text(row), internal_of(row, internal_text), lookup_key_of(row)});
   if (!inserted) return unexpected(inserted.error());
   return {};
 }
@@ -94,10 +102,10 @@ StoreResult<void> update_object(Connection& connection, const ObjectRow& row,
                                 const std::string& internal_text) {
   auto updated = connection.execute(
       "UPDATE payment_objects SET customer_id = $2, parent_id = $3, type = $4, status = $5, "
-      "deleted = $6, body = $7, internal = $8 WHERE id = $1",
+      "deleted = $6, body = $7, internal = $8, lookup_key = $9 WHERE id = $1",
       {row.id, optional_text(row.customer_id), optional_text(row.parent_id),
        optional_text(row.type), optional_text(row.status), row.deleted, body_text(row),
-       internal_of(row, internal_text)});
+       internal_of(row, internal_text), lookup_key_of(row)});
   if (!updated) return unexpected(updated.error());
   if (*updated != 1) {
     return store::store_fail(store::ErrorKind::other,
@@ -132,6 +140,7 @@ StoreResult<std::optional<ObjectPage>> list_objects(Connection& connection,
   if (!query.customer_id.empty()) add("customer_id =", query.customer_id);
   if (!query.parent_id.empty()) add("parent_id =", query.parent_id);
   if (!query.type.empty()) add("type =", query.type);
+  if (!query.lookup_key.empty()) add("lookup_key =", query.lookup_key);
   if (query.created_gte) add("created >=", *query.created_gte);
   if (query.created_lte) add("created <=", *query.created_lte);
   if (!query.include_deleted) sql += " AND deleted = FALSE";

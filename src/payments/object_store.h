@@ -40,6 +40,7 @@ struct ListQuery {
   std::string customer_id;
   std::string parent_id;
   std::string type;
+  std::string lookup_key;                                // customers: exact email
   std::optional<std::int64_t> created_gte, created_lte;  // inclusive bounds, unix seconds
   std::string starting_after;                            // object id: older than it
   std::string ending_before;                             // object id: newer than it

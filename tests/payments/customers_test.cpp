@@ -181,9 +181,28 @@ TEST_P(CustomersTest, MalformedRequestsAreRefusedAndChangeNothing) {
   // A new customer has no payment method but the one it is created with.
   expect_refused("POST", "/v1/customers", "invoice_settings[default_payment_method]=pm_card_visa",
                  "resource_missing", "invoice_settings[default_payment_method]");
-  // The list's email filter is not supported (no column to page on): refused, not ignored.
-  expect_refused("GET", "/v1/customers?email=jenny%40example.com", "", "parameter_unknown",
-                 "email");
+  expect_refused("GET", "/v1/customers?colour=red", "", "parameter_unknown", "colour");
+}
+
+TEST_P(CustomersTest, ListsFilterByExactEmailAndFollowEmailChanges) {
+  const std::string jenny = create_id("email=jenny%40example.com");
+  create_id("email=Jenny%40example.com");  // Stripe's filter is case-sensitive
+  create_id("name=No+email");
+  auto listed = [&](const std::string& email) {
+    const ApiReply page = call("GET", "/v1/customers?email=" + email);
+    EXPECT_EQ(page.status, 200u);
+    std::vector<std::string> ids;
+    for (const auto& item : page.body.at("data").as_array()) {
+      ids.emplace_back(item.at("id").as_string());
+    }
+    return ids;
+  };
+  EXPECT_EQ(listed("jenny%40example.com"), std::vector<std::string>{jenny});
+  EXPECT_EQ(update(jenny, "email=jen%40example.com").status, 200u);
+  EXPECT_TRUE(listed("jenny%40example.com").empty());
+  EXPECT_EQ(listed("jen%40example.com"), std::vector<std::string>{jenny});
+  EXPECT_EQ(update(jenny, "email=").status, 200u);
+  EXPECT_TRUE(listed("jen%40example.com").empty());
 }
 
 TEST_P(CustomersTest, UpdateSetsUnsetsAndMergesLikeStripe) {

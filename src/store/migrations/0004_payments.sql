@@ -23,6 +23,7 @@ CREATE TABLE payment_objects (
   parent_id TEXT,                       -- charge: its intent; refund: its charge; txn: its source
   type TEXT,                            -- balance_transaction type; payment_method type
   status TEXT,
+  lookup_key TEXT,                      -- a kind's own exact-match filter: a customer's email
   deleted BOOLEAN NOT NULL,             -- deleted customers answer `deleted: true`
   body TEXT NOT NULL,
   internal TEXT NOT NULL
@@ -32,6 +33,8 @@ CREATE INDEX payment_objects_by_customer ON payment_objects (customer_id, kind, 
   WHERE customer_id IS NOT NULL;
 CREATE INDEX payment_objects_by_parent ON payment_objects (parent_id, kind, seq)
   WHERE parent_id IS NOT NULL;
+CREATE INDEX payment_objects_by_lookup_key ON payment_objects (merchant_id, livemode, kind,
+  lookup_key, seq) WHERE lookup_key IS NOT NULL;
 -- The availability sweep finds pending balance transactions whose time has come.
 CREATE INDEX payment_objects_pending_funds ON payment_objects (kind, status, created)
   WHERE kind = 'balance_transaction' AND status = 'pending';
