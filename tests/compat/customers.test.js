@@ -108,13 +108,19 @@ describe('customers', () => {
     assert.equal(back.has_more, true);
   });
 
-  it('refuses the list\'s email filter rather than ignoring it', async () => {
-    // Till does not implement Stripe's `email` filter (src/payments/customers.cpp: no column to
-    // page on). An SDK user must learn that at once, not get an unfiltered list.
-    const error = await stripeError(stripe.customers.list({ email: 'someone@example.com' }),
-                                    Stripe.errors.StripeInvalidRequestError);
-    assert.equal(error.code, 'parameter_unknown');
-    assert.equal(error.param, 'email');
+  it('filters a list by email, exactly', async () => {
+    const wanted = await stripe.customers.create({ email: 'unique-filter@example.com' });
+    await stripe.customers.create({ email: 'other-filter@example.com' });
+    const listed = await stripe.customers.list({ email: 'unique-filter@example.com' });
+    assert.deepEqual(listed.data.map((c) => c.id), [wanted.id]);
+    assert.equal(listed.has_more, false);
+    const none = await stripe.customers.list({ email: 'nobody@example.com' });
+    assert.deepEqual(none.data, []);
+    // An email changed by an update is found under the new address only.
+    await stripe.customers.update(wanted.id, { email: 'moved-filter@example.com' });
+    assert.deepEqual((await stripe.customers.list({ email: 'unique-filter@example.com' })).data, []);
+    const moved = await stripe.customers.list({ email: 'moved-filter@example.com' });
+    assert.deepEqual(moved.data.map((c) => c.id), [wanted.id]);
   });
 
   it('answers 404 resource_missing for an unknown id', async () => {
