@@ -123,6 +123,64 @@ describe('customers', () => {
     assert.deepEqual(moved.data.map((c) => c.id), [wanted.id]);
   });
 
+  it('keeps UTF-8 text exactly', async () => {
+    const text = 'Café ☕ 日本語 — ñandú 🚀';
+    const customer = await stripe.customers.create({
+      name: text, description: text, metadata: { 'clé': text },
+    });
+    const back = await stripe.customers.retrieve(customer.id);
+    assert.equal(back.name, text);
+    assert.equal(back.description, text);
+    assert.deepEqual(back.metadata, { 'clé': text });
+  });
+
+  it('filters a list by created (exact and ranges)', async () => {
+    const customer = await stripe.customers.create({ email: 'created@example.com' });
+    const exact = await stripe.customers.list({ created: customer.created, limit: 100 });
+    assert.ok(exact.data.some((c) => c.id === customer.id));
+    assert.ok(exact.data.every((c) => c.created === customer.created));
+    const future = await stripe.customers.list({ created: { gt: customer.created + 3600 } });
+    assert.deepEqual(future.data, []);
+    const upTo = await stripe.customers.list({
+      created: { gte: customer.created - 3600, lte: customer.created }, limit: 100,
+    });
+    assert.ok(upTo.data.some((c) => c.id === customer.id));
+    const before0 = await stripe.customers.list({ created: { lt: customer.created } , limit: 100 });
+    assert.ok(!before0.data.some((c) => c.id === customer.id));
+  });
+
+  it('enforces Stripe\'s metadata limits, naming the param', async () => {
+    const fifty = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`k${i}`, 'v']));
+    const full = await stripe.customers.create({ metadata: fifty });
+    assert.equal(Object.keys(full.metadata).length, 50);
+    const tooMany = await stripeError(stripe.customers.update(full.id, { metadata: { k50: 'v' } }),
+                                      Stripe.errors.StripeInvalidRequestError);
+    assert.match(tooMany.param, /^metadata/);
+    const longKey = await stripeError(stripe.customers.create({ metadata: { ['k'.repeat(41)]: 'v' } }),
+                                      Stripe.errors.StripeInvalidRequestError);
+    assert.match(longKey.param, /^metadata/);
+    const longValue = await stripeError(stripe.customers.create({ metadata: { k: 'v'.repeat(501) } }),
+                                        Stripe.errors.StripeInvalidRequestError);
+    assert.match(longValue.param, /^metadata/);
+    assert.equal(Object.keys((await stripe.customers.retrieve(full.id)).metadata).length, 50);
+  });
+
+  it('a deleted customer cannot be paid for, attached to or updated', async () => {
+    const customer = await stripe.customers.create();
+    await stripe.customers.del(customer.id);
+    const pay = await stripeError(stripe.paymentIntents.create({
+      amount: 100, currency: 'usd', customer: customer.id,
+    }), Stripe.errors.StripeInvalidRequestError);
+    assert.equal(pay.param, 'customer');
+    const attach = await stripeError(stripe.paymentMethods.attach('pm_card_visa', {
+      customer: customer.id,
+    }), Stripe.errors.StripeInvalidRequestError);
+    assert.equal(attach.param, 'customer');
+    const update = await stripeError(stripe.customers.update(customer.id, { name: 'x' }),
+                                     Stripe.errors.StripeInvalidRequestError);
+    assert.equal(update.statusCode, 404);
+  });
+
   it('answers 404 resource_missing for an unknown id', async () => {
     const error = await stripeError(stripe.customers.retrieve('cus_doesnotexist'),
                                     Stripe.errors.StripeInvalidRequestError);

@@ -114,6 +114,46 @@ describe('idempotency keys', () => {
     assert.equal(charge.amount_refunded, 500);
   });
 
+  it('replays after a restart, and still refuses other parameters', async () => {
+    const idempotencyKey = randomUUID();
+    const params = { amount: 1500, currency: 'usd', confirm: true, payment_method: 'pm_card_visa' };
+    const first = await stripe.paymentIntents.create(params, { idempotencyKey });
+    await till.restart();
+    stripe = till.stripe;
+    const again = await stripe.paymentIntents.create(params, { idempotencyKey });
+    assert.equal(again.id, first.id);
+    assert.equal(replayed(again), 'true');
+    assert.equal((await stripe.charges.list({ payment_intent: first.id })).data.length, 1);
+    await stripeError(stripe.paymentIntents.create({ ...params, amount: 1501 }, { idempotencyKey }),
+                      Stripe.errors.StripeIdempotencyError);
+  });
+
+  it('does not keep a request refused for its parameters: the fixed one executes', async () => {
+    const idempotencyKey = randomUUID();
+    await stripeError(stripe.customers.create({ email: 'fix@example.com', bogus: '1' },
+                                              { idempotencyKey }),
+                      Stripe.errors.StripeInvalidRequestError);
+    const fixed = await stripe.customers.create({ email: 'fix@example.com' }, { idempotencyKey });
+    assert.match(fixed.id, /^cus_/);
+    assert.equal(replayed(fixed), undefined);
+  });
+
+  it('scopes keys to the merchant and the mode', async () => {
+    const idempotencyKey = randomUUID();
+    const mine = await stripe.customers.create({ email: 'scope@example.com' }, { idempotencyKey });
+    const other = await till.createMerchant('compat-idempotency-other');
+    const theirs = await till.client(other.secret_key)
+      .customers.create({ email: 'scope@example.com' }, { idempotencyKey });
+    assert.notEqual(theirs.id, mine.id);
+    assert.equal(replayed(theirs), undefined);
+    const live = await till.issueKey(till.merchant.merchant_id, 'live');
+    const liveOne = await till.client(live.secret_key)
+      .customers.create({ email: 'scope@example.com' }, { idempotencyKey });
+    assert.notEqual(liveOne.id, mine.id);
+    assert.equal(liveOne.livemode, true);
+    assert.equal(replayed(liveOne), undefined);
+  });
+
   it('concurrent requests with one key execute once', async () => {
     const idempotencyKey = randomUUID();
     // A request racing one in flight gets 409 with Stripe-Should-Retry: true; the SDK retries

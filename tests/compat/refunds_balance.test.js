@@ -237,7 +237,26 @@ describe('balance transactions', () => {
   it('sum to the balance', async () => {
     const all = [];
     for await (const txn of stripe.balanceTransactions.list({ limit: 100 })) all.push(txn);
-    const net = all.reduce((sum, t) => sum + t.net, 0);
+    const net = all.filter((t) => t.currency === 'usd').reduce((sum, t) => sum + t.net, 0);
     assert.equal((await total()).all, net);
+  });
+});
+
+describe('currencies', () => {
+  it('keeps a balance per currency, zero-decimal ones included', async () => {
+    const usdBefore = (await total()).all;
+    await pay(1234, { currency: 'eur' });
+    const yen = await pay(5000, { currency: 'jpy' });
+    assert.equal(yen.amount_received, 5000);
+    await stripe.refunds.create({ payment_intent: yen.id, amount: 1000 });
+    const balance = await stripe.balance.retrieve();
+    const all = (currency) => balanceAmount(balance.pending, currency) +
+                              balanceAmount(balance.available, currency);
+    assert.equal(all('eur'), 1234);
+    assert.equal(all('jpy'), 4000);
+    assert.equal(all('usd'), usdBefore);
+    const txn = (await stripe.balanceTransactions.list({ source: yen.latest_charge })).data[0];
+    assert.equal(txn.currency, 'jpy');
+    assert.equal(txn.amount, 5000);
   });
 });

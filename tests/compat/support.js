@@ -81,21 +81,72 @@ function delay(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+// Spawns `till serve` on `dataDir` and waits until it prints its address and /readyz answers
+// 200: {child, port, exit} (exit resolves to {code, signal}).
+async function spawnServer(dataDir, logPath) {
+  const log = fs.openSync(logPath, 'a');
+  const child = spawn(tillBinary(), ['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir],
+                      { env: childEnv(), stdio: ['ignore', 'pipe', log] });
+  fs.closeSync(log);
+  liveChildren.add(child);
+  const exit = new Promise((resolve) => {
+    child.once('exit', (code, signal) => {
+      liveChildren.delete(child);
+      resolve({ code, signal });
+    });
+  });
+  try {
+    const port = await new Promise((resolve, reject) => {
+      let seen = '';
+      const timer = setTimeout(() => reject(new Error('till serve printed no address in time')),
+                               STARTUP_TIMEOUT_MS);
+      child.stdout.setEncoding('utf8');
+      child.stdout.on('data', (chunk) => {
+        seen += chunk;
+        const match = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(seen);
+        if (match) {
+          clearTimeout(timer);
+          resolve(Number(match[1]));
+        }
+      });
+      exit.then(({ code, signal }) => {
+        clearTimeout(timer);
+        reject(new Error(`till serve exited (${code ?? signal}) before listening`));
+      });
+      child.once('error', reject);
+    });
+    // Keep draining stdout so the child never blocks on a full pipe.
+    child.stdout.resume();
+    const deadline = Date.now() + STARTUP_TIMEOUT_MS;
+    for (;;) {
+      const ready = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.status, () => 0);
+      if (ready === 200) break;
+      if (Date.now() > deadline) throw new Error(`/readyz answered ${ready}, never 200`);
+      await delay(50);
+    }
+    return { child, port, exit };
+  } catch (error) {
+    child.kill('SIGKILL');
+    error.message += `\n(data dir ${dataDir}) till serve log:\n${tail(logPath)}`;
+    throw error;
+  }
+}
+
 class Till {
-  constructor(child, dataDir, logPath, port) {
-    this.child = child;
+  constructor(dataDir, logPath, server) {
     this.dataDir = dataDir;
     this.logPath = logPath;
-    this.port = port;
-    this.baseUrl = `http://127.0.0.1:${port}`;
     this.merchant = null;  // {merchant_id, secret_key, livemode}
     this.stripe = null;    // a client with the merchant's test key
-    this.exit = new Promise((resolve) => {
-      child.once('exit', (code, signal) => {
-        liveChildren.delete(child);
-        resolve({ code, signal });
-      });
-    });
+    this.attach(server);
+  }
+
+  attach({ child, port, exit }) {
+    this.child = child;
+    this.exit = exit;
+    this.port = port;
+    this.baseUrl = `http://127.0.0.1:${port}`;
+    if (this.merchant) this.stripe = this.client();
   }
 
   get key() {
@@ -154,16 +205,28 @@ class Till {
     return { status: response.status, headers: response.headers, text, json };
   }
 
-  // SIGTERM must stop the server with exit status 0, and `till ledger verify` on its data
-  // dir must find every invariant holding. The data dir is removed when both pass, kept
-  // (and named) otherwise.
-  async stop() {
+  // SIGTERM must stop the server with exit status 0.
+  async terminate() {
     if (liveChildren.has(this.child)) this.child.kill('SIGTERM');
     const timer = setTimeout(() => this.child.kill('SIGKILL'), STOP_TIMEOUT_MS);
     const { code, signal } = await this.exit;
     clearTimeout(timer);
     assert.equal(signal, null, `till serve died by ${signal}; log:\n${tail(this.logPath)}`);
     assert.equal(code, 0, `till serve exited ${code} after SIGTERM; log:\n${tail(this.logPath)}`);
+  }
+
+  // Stops the server (SIGTERM, exit 0) and starts it again on the same data dir and a new
+  // port; this.stripe follows it.
+  async restart() {
+    await this.terminate();
+    this.attach(await spawnServer(this.dataDir, this.logPath));
+  }
+
+  // SIGTERM must stop the server with exit status 0, and `till ledger verify` on its data
+  // dir must find every invariant holding. The data dir is removed when both pass, kept
+  // (and named) otherwise.
+  async stop() {
+    await this.terminate();
     const verify = await runTill(['ledger', 'verify', '--data-dir', this.dataDir]);
     assert.equal(verify.code, 0, `till ledger verify failed (exit ${verify.code}) on ` +
                                  `${this.dataDir}:\n${verify.stdout}${verify.stderr}`);
@@ -176,52 +239,15 @@ class Till {
 async function startTill({ merchantName = 'compat' } = {}) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'till-compat-'));
   const logPath = path.join(dataDir, 'serve.log');
-  const log = fs.openSync(logPath, 'a');
-  const child = spawn(tillBinary(), ['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir],
-                      { env: childEnv(), stdio: ['ignore', 'pipe', log] });
-  fs.closeSync(log);
-  liveChildren.add(child);
-
-  let port;
+  const till = new Till(dataDir, logPath, await spawnServer(dataDir, logPath));
   try {
-    port = await new Promise((resolve, reject) => {
-      let seen = '';
-      const timer = setTimeout(() => reject(new Error('till serve printed no address in time')),
-                               STARTUP_TIMEOUT_MS);
-      child.stdout.setEncoding('utf8');
-      child.stdout.on('data', (chunk) => {
-        seen += chunk;
-        const match = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(seen);
-        if (match) {
-          clearTimeout(timer);
-          resolve(Number(match[1]));
-        }
-      });
-      child.once('exit', (code, signal) => {
-        clearTimeout(timer);
-        reject(new Error(`till serve exited (${code ?? signal}) before listening`));
-      });
-      child.once('error', reject);
-    });
-    // Keep draining stdout so the child never blocks on a full pipe.
-    child.stdout.resume();
-
-    const till = new Till(child, dataDir, logPath, port);
-    const deadline = Date.now() + STARTUP_TIMEOUT_MS;
-    for (;;) {
-      const ready = await fetch(`${till.baseUrl}/readyz`).then((r) => r.status, () => 0);
-      if (ready === 200) break;
-      if (Date.now() > deadline) throw new Error(`/readyz answered ${ready}, never 200`);
-      await delay(50);
-    }
     till.merchant = await till.createMerchant(merchantName);
-    till.stripe = till.client();
-    return till;
   } catch (error) {
-    child.kill('SIGKILL');
-    error.message += `\n(data dir ${dataDir}) till serve log:\n${tail(logPath)}`;
+    till.child.kill('SIGKILL');
     throw error;
   }
+  till.stripe = till.client();
+  return till;
 }
 
 // Awaits `promise`, which must reject with `ErrorClass` (one of Stripe.errors); returns the
