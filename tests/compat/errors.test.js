@@ -160,6 +160,27 @@ describe('authentication', () => {
     assert.equal(wrongBasic.status, 401);
   });
 
+  it('a revoked key stops working within the key cache\'s lifetime', async () => {
+    const issued = await till.issueKey(till.merchant.merchant_id, 'test');
+    const client = till.client(issued.secret_key, { maxNetworkRetries: 0 });
+    await client.customers.list({ limit: 1 });  // known (and cached) by the server now
+    await till.revokeKey(issued.key_id);
+    const deadline = Date.now() + 10_000;  // the server caches keys for 2 s
+    let error;
+    while (!error && Date.now() < deadline) {
+      try {
+        await client.customers.list({ limit: 1 });
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      } catch (caught) {
+        error = caught;
+      }
+    }
+    assert.ok(error instanceof Stripe.errors.StripeAuthenticationError,
+              `still accepted 10 s after revocation (${error?.constructor?.name})`);
+    assert.equal(error.statusCode, 401);
+    await stripe.customers.list({ limit: 1 });  // the merchant's other key still works
+  });
+
   it('another merchant\'s objects are invisible (404), in lists too', async () => {
     const mine = await stripe.customers.create({ email: 'mine@example.com' });
     const pi = await stripe.paymentIntents.create({

@@ -186,6 +186,14 @@ class Till {
     return JSON.parse(result.stdout.trim());
   }
 
+  // `till admin key revoke KEY_ID` on this server's database.
+  async revokeKey(keyId) {
+    const result = await runTill(['admin', 'key', 'revoke', keyId, '--json',
+                                  '--data-dir', this.dataDir]);
+    assert.equal(result.code, 0, `till admin key revoke failed (exit ${result.code}): ` +
+                                  `${result.stderr}${result.stdout}`);
+  }
+
   // A raw HTTP request, for what the SDK hides (error bodies, headers, auth variants).
   // `body` is sent as given (a string) with `contentType`, default form encoding.
   async fetch(method, urlPath, { key = this.key, auth = 'bearer', body, contentType,
