@@ -177,16 +177,44 @@ function sample(schema, name) {
   return name === 'expand' ? 'customer' : 'x';
 }
 
+// The object branch of a parameter's schema, if it has one with named properties.
+function objectBranch(schema) {
+  schema = resolve(schema);
+  if (schema.properties) return schema;
+  return (schema.anyOf ?? []).map(resolve).find((branch) => branch.properties);
+}
+
+// Every documented parameter, nested ones included: {path: ['card', 'exp_month'], schema}.
 function documentedParameters(operation) {
   const out = [];
+  const walk = (pathSoFar, schema) => {
+    out.push({ path: pathSoFar, schema });
+    const nested = objectBranch(schema);
+    for (const [name, member] of Object.entries(nested?.properties ?? {})) {
+      walk([...pathSoFar, name], member);
+    }
+  };
   for (const parameter of (operation.parameters ?? []).map(resolve)) {
-    if (parameter.in === 'query') out.push({ name: parameter.name, schema: parameter.schema });
+    if (parameter.in === 'query') walk([parameter.name], parameter.schema);
   }
   const body = operation.requestBody?.content?.['application/x-www-form-urlencoded']?.schema;
-  if (body) {
-    for (const [name, schema] of Object.entries(resolve(body).properties ?? {})) {
-      out.push({ name, schema });
-    }
+  for (const [name, schema] of Object.entries(resolve(body ?? {}).properties ?? {})) {
+    walk([name], schema);
+  }
+  return out;
+}
+
+// {a: {b: value}} for the path ['a', 'b'].
+function nest(pathParts, value) {
+  return pathParts.reduceRight((inner, part) => ({ [part]: inner }), value);
+}
+
+// Merges parameter objects (the probe wins).
+function merge(base, probe) {
+  const out = { ...base };
+  for (const [key, value] of Object.entries(probe)) {
+    const both = out[key] && typeof out[key] === 'object' && typeof value === 'object';
+    out[key] = both && !Array.isArray(value) ? merge(out[key], value) : value;
   }
   return out;
 }
@@ -202,7 +230,7 @@ const BASE = {
 };
 
 function probe(operation, params) {
-  return call(operation.operationId, { params: { ...BASE[operation.operationId], ...params } });
+  return call(operation.operationId, { params: merge(BASE[operation.operationId] ?? {}, params) });
 }
 
 describe('the OpenAPI document', () => {
@@ -226,17 +254,21 @@ describe('the OpenAPI document', () => {
 
   it('documents only parameters Till accepts', async () => {
     const refused = [];
+    let probes = 0;
     for (const { pattern, method, operation } of API) {
-      for (const { name, schema } of documentedParameters(operation)) {
-        const response = await probe(operation, { [name]: sample(schema, name) });
+      for (const { path: parts, schema } of documentedParameters(operation)) {
+        const name = parts.map((part, i) => (i === 0 ? part : `[${part}]`)).join('');
+        const response = await probe(operation, nest(parts, sample(schema, parts.at(-1))));
         const error = response.json?.error;
         if (response.status === 400 && error?.code === 'parameter_unknown' &&
             (error.param === name || error.param?.startsWith(`${name}[`))) {
           refused.push(`${method.toUpperCase()} ${pattern}: ${error.param} (${error.message})`);
         }
+        probes += 1;
       }
     }
     assert.deepEqual(refused, [], 'documented parameters refused as unknown');
+    assert.ok(probes > 150, `only ${probes} parameters probed`);
   });
 
   it('a parameter it does not document is refused as unknown on every operation', async () => {
