@@ -134,5 +134,31 @@ TEST_F(SqliteTest, ReadersDoNotWaitForTheWriter) {
   EXPECT_LT(waited, std::chrono::seconds(1));
 }
 
+// The background checkpointer copies committed WAL pages into the database file while the
+// process writes. (It used to be a silent no-op: its connection had not read the file, so it
+// did not know the database was in WAL mode, and the WAL grew to the writer's 1 GiB
+// autocheckpoint, which then stalled a commit for most of a second.)
+TEST_F(SqliteTest, TheBackgroundCheckpointerCopiesTheWalIntoTheDatabaseFile) {
+  StoreResult<std::unique_ptr<Database>> opened = open_database(options());
+  ASSERT_STORE_OK(opened);
+  Database& db = *opened.value();
+  ASSERT_STORE_OK(db.transact([](Connection& c) {
+    return c.execute_script("CREATE TABLE t (id BIGINT PRIMARY KEY, payload TEXT NOT NULL);");
+  }));
+  const std::string file = options().data_dir + "/till.db";
+  const auto size_before = std::filesystem::file_size(file);
+  for (int i = 0; i < 200; ++i) {
+    ASSERT_STORE_OK(db.transact([&](Connection& c) -> StoreResult<void> {
+      auto inserted = c.execute("INSERT INTO t (id, payload) VALUES ($1, $2)",
+                                {std::int64_t{i}, std::string(4000, 'x')});
+      if (!inserted) return unexpected(inserted.error());
+      return {};
+    }));
+  }
+  // ~800 KB went into the WAL; well within the writer's own 1 GiB autocheckpoint.
+  EXPECT_TRUE(wait_until([&] { return std::filesystem::file_size(file) > size_before + 500'000; }))
+      << "database file still " << std::filesystem::file_size(file) << " bytes";
+}
+
 }  // namespace
 }  // namespace till::store::testing

@@ -10,6 +10,7 @@
 #include <system_error>
 #include <thread>
 
+#include "obs/log.h"
 #include "store/detail/sql_text.h"
 #include "store/detail/statement_cache.h"
 
@@ -444,6 +445,15 @@ class SqliteBackend final : public detail::Backend {
         SQLITE_OK) {
       sqlite3_close_v2(db);
       return;  // the writer's own autocheckpoint remains as the fallback
+    }
+    // A new connection does not know the file is in WAL mode until it has read it, and until
+    // then every checkpoint is a silent no-op (log and checkpointed frames -1): the WAL grew
+    // to the writer's 1 GiB autocheckpoint, which then stalled commits for most of a second.
+    if (sqlite3_exec(db, "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr) != SQLITE_OK) {
+      obs::warn("sqlite checkpointer could not read the database; the writer will checkpoint",
+                {{"error", std::string(sqlite3_errmsg(db))}});
+      sqlite3_close_v2(db);
+      return;
     }
     std::unique_lock lock(checkpoint_mutex_);
     while (!checkpoint_wake_.wait_for(lock, kCheckpointInterval, [this] { return stopping_; })) {
