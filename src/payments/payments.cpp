@@ -1,6 +1,7 @@
 #include "payments/payments.h"
 
 #include "payments/idempotency.h"
+#include "payments/openapi.h"
 #include "payments/routes.h"
 #include "payments/service.h"
 
@@ -19,6 +20,7 @@ void PaymentsApi::add_routes(api::Router& router) {
   add_charge_routes(router, *services_);
   add_refund_routes(router, *services_);
   add_balance_routes(router, *services_);
+  add_openapi_route(router);
 }
 
 store::StoreResult<PaymentsApi::Housekeeping> PaymentsApi::housekeeping(std::size_t limit) {
