@@ -319,6 +319,22 @@ TEST_P(IntentsTest, IdempotencyKeysReplayRefuseMismatchesAndSurviveARestart) {
   EXPECT_NE(later.text("id"), first.text("id"));
 }
 
+TEST_P(IntentsTest, ARequestRacingOneInFlightWithItsKeyGets409) {
+  // Holds the key as a request still executing would.
+  const std::string scope = merchant_id_ + "|test|racing-key";
+  ASSERT_TRUE(api_->services().in_flight.try_begin(scope));
+  const std::string before = state_snapshot();
+  const ApiReply raced = post("/v1/payment_intents", "amount=100&currency=usd", "racing-key");
+  EXPECT_EQ(raced.status, 409u);
+  EXPECT_EQ(raced.error_field("type"), "idempotency_error");
+  EXPECT_EQ(raced.error_field("code"), "idempotency_key_in_use");
+  EXPECT_EQ(raced.header("Stripe-Should-Retry"), "true");
+  EXPECT_EQ(state_snapshot(), before);
+  api_->services().in_flight.end(scope);
+  // Once the first is done, the retry executes (nothing was stored for the key).
+  EXPECT_EQ(post("/v1/payment_intents", "amount=100&currency=usd", "racing-key").status, 200u);
+}
+
 TEST_P(IntentsTest, TestAndLiveModeNeverMix) {
   const ApiReply intent = pay(100, "pm_card_visa");
   const std::string other_merchant = new_merchant_key();

@@ -16,6 +16,7 @@
 #include "ledger/verify.h"
 #include "merchant/merchant.h"
 #include "payments/payments.h"
+#include "payments/service.h"
 #include "support/test_database.h"
 #include "support/till_process.h"
 
@@ -73,6 +74,7 @@ class PaymentsFixture : public ::testing::TestWithParam<store::Dialect> {
     auto created = merchants_->create_merchant(spec);
     EXPECT_TRUE(created);
     if (!created) return "";
+    if (merchant_id_.empty()) merchant_id_ = created->merchant.id;
     if (!live) return created->test_key->secret;
     auto issued = merchants_->issue_key(created->merchant.id, merchant::Mode::live);
     EXPECT_TRUE(issued);
@@ -142,6 +144,7 @@ class PaymentsFixture : public ::testing::TestWithParam<store::Dialect> {
   std::unique_ptr<PaymentsApi> api_;
   api::Router router_;
   std::string key_;
+  std::string merchant_id_;  // key_'s merchant
 };
 
 }  // namespace till::payments::testing
