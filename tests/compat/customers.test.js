@@ -2,18 +2,15 @@
 // Customers through the official SDK: create, retrieve, update (metadata merges, '' unsets),
 // delete, list with Stripe's cursor semantics.
 const assert = require('node:assert/strict');
-const { after, before, describe, it } = require('node:test');
-const { Stripe, startTill, stripeError } = require('./support.js');
+const { describe, it } = require('node:test');
+const { Stripe, useTill, stripeError } = require('./support.js');
 
 let till;
 let stripe;
 
-before(async () => {
-  till = await startTill();
-  stripe = till.stripe;
-});
-after(async () => {
-  if (till) await till.stop();
+useTill((started) => {
+  till = started;
+  stripe = started.stripe;
 });
 
 describe('customers', () => {

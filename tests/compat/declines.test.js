@@ -4,18 +4,15 @@
 // last_payment_error); a card that needs authentication leaves the intent in requires_action
 // with a next_action, completed (or failed) through the test helper endpoint.
 const assert = require('node:assert/strict');
-const { after, before, describe, it } = require('node:test');
-const { NEXT_YEAR, Stripe, balanceAmount, startTill, stripeError } = require('./support.js');
+const { describe, it } = require('node:test');
+const { NEXT_YEAR, Stripe, balanceAmount, useTill, stripeError } = require('./support.js');
 
 let till;
 let stripe;
 
-before(async () => {
-  till = await startTill();
-  stripe = till.stripe;
-});
-after(async () => {
-  if (till) await till.stop();
+useTill((started) => {
+  till = started;
+  stripe = started.stripe;
 });
 
 const DECLINES = [

@@ -2,18 +2,15 @@
 // Error shapes for bad input, bad keys and other merchants' objects, through the SDK (which
 // picks the error class from the status and type) and raw HTTP where the SDK hides the body.
 const assert = require('node:assert/strict');
-const { after, before, describe, it } = require('node:test');
-const { Stripe, startTill, stripeError } = require('./support.js');
+const { describe, it } = require('node:test');
+const { Stripe, useTill, stripeError } = require('./support.js');
 
 let till;
 let stripe;
 
-before(async () => {
-  till = await startTill();
-  stripe = till.stripe;
-});
-after(async () => {
-  if (till) await till.stop();
+useTill((started) => {
+  till = started;
+  stripe = started.stripe;
 });
 
 function checkShape(json, type) {

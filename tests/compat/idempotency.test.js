@@ -5,19 +5,16 @@
 // the network loses the first answer.
 const assert = require('node:assert/strict');
 const { randomUUID } = require('node:crypto');
-const { after, before, describe, it } = require('node:test');
-const { Stripe, balanceAmount, startDroppingProxy, startTill, stripeError } =
+const { describe, it } = require('node:test');
+const { Stripe, balanceAmount, startDroppingProxy, useTill, stripeError } =
   require('./support.js');
 
 let till;
 let stripe;
 
-before(async () => {
-  till = await startTill();
-  stripe = till.stripe;
-});
-after(async () => {
-  if (till) await till.stop();
+useTill((started) => {
+  till = started;
+  stripe = started.stripe;
 });
 
 function replayed(response) {

@@ -2,18 +2,15 @@
 // PaymentIntents through the official SDK: create, confirm (on create and as its own call),
 // automatic and manual capture (full and partial), cancel, update, retrieve, list, expand.
 const assert = require('node:assert/strict');
-const { after, before, describe, it } = require('node:test');
-const { Stripe, startTill, stripeError } = require('./support.js');
+const { describe, it } = require('node:test');
+const { Stripe, useTill, stripeError } = require('./support.js');
 
 let till;
 let stripe;
 
-before(async () => {
-  till = await startTill();
-  stripe = till.stripe;
-});
-after(async () => {
-  if (till) await till.stop();
+useTill((started) => {
+  till = started;
+  stripe = started.stripe;
 });
 
 describe('payment intents', () => {

@@ -2,18 +2,15 @@
 // Card PaymentMethods through the official SDK: create from card details (test mode), retrieve,
 // attach to / detach from a customer, list a customer's, update a saved one.
 const assert = require('node:assert/strict');
-const { after, before, describe, it } = require('node:test');
-const { NEXT_YEAR, Stripe, startTill, stripeError } = require('./support.js');
+const { describe, it } = require('node:test');
+const { NEXT_YEAR, Stripe, useTill, stripeError } = require('./support.js');
 
 let till;
 let stripe;
 
-before(async () => {
-  till = await startTill();
-  stripe = till.stripe;
-});
-after(async () => {
-  if (till) await till.stop();
+useTill((started) => {
+  till = started;
+  stripe = started.stripe;
 });
 
 function cardParams(number = '4242424242424242', extra = {}) {

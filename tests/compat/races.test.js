@@ -3,20 +3,17 @@
 // captured once, a charge is never refunded beyond what was captured, and the balance moves
 // by exactly what the surviving requests say. (`till ledger verify` runs after the file.)
 const assert = require('node:assert/strict');
-const { after, before, describe, it } = require('node:test');
-const { Stripe, balanceAmount, startTill } = require('./support.js');
+const { describe, it } = require('node:test');
+const { Stripe, balanceAmount, useTill } = require('./support.js');
 
 const RACERS = 20;
 
 let till;
 let stripe;
 
-before(async () => {
-  till = await startTill();
-  stripe = till.stripe;
-});
-after(async () => {
-  if (till) await till.stop();
+useTill((started) => {
+  till = started;
+  stripe = started.stripe;
 });
 
 async function total() {

@@ -2,18 +2,15 @@
 // Charges, refunds, the balance and balance transactions through the official SDK. This file
 // has its own server, so the balance starts at zero and every change to it is the tests'.
 const assert = require('node:assert/strict');
-const { after, before, describe, it } = require('node:test');
-const { Stripe, balanceAmount, startTill, stripeError } = require('./support.js');
+const { describe, it } = require('node:test');
+const { Stripe, balanceAmount, useTill, stripeError } = require('./support.js');
 
 let till;
 let stripe;
 
-before(async () => {
-  till = await startTill();
-  stripe = till.stripe;
-});
-after(async () => {
-  if (till) await till.stop();
+useTill((started) => {
+  till = started;
+  stripe = started.stripe;
 });
 
 function pay(amount, extra = {}) {

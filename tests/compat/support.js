@@ -341,6 +341,20 @@ async function startDroppingProxy(targetPort) {
   };
 }
 
+// The usual life of a test file's server: started before its tests (handed to `onStarted`),
+// stopped and its ledger verified after them.
+function useTill(onStarted) {
+  const { after, before } = require('node:test');
+  let till;
+  before(async () => {
+    till = await startTill();
+    onStarted(till);
+  });
+  after(async () => {
+    if (till) await till.stop();
+  });
+}
+
 module.exports = {
   NEXT_YEAR,
   Stripe,
@@ -349,4 +363,5 @@ module.exports = {
   startDroppingProxy,
   startTill,
   stripeError,
+  useTill,
 };
