@@ -358,6 +358,19 @@ struct Unit {
   store::Connection& connection() { return transaction.connection(); }
 };
 
+// The caller's intent `id`, read inside the unit, when its status allows `action`; otherwise
+// the reply to give instead (404, or the state error that carries the intent).
+store::StoreResult<Expected<ObjectRow, Reply>> intent_for(Unit& unit, const std::string& id,
+                                                          IntentAction action) {
+  auto found = find_owned(unit.connection(), unit.call, "payment_intent", id);
+  if (!found) return unexpected(found.error());
+  if (!*found) return Expected<ObjectRow, Reply>(unexpected(no_such("payment_intent", id)));
+  if (!allows(status_of(**found), action)) {
+    return Expected<ObjectRow, Reply>(unexpected(state_error(**found, action)));
+  }
+  return Expected<ObjectRow, Reply>(std::move(**found));
+}
+
 store::StoreResult<Reply> intent_reply(Unit& unit, const ObjectRow& intent,
                                        const std::vector<std::string>& expand) {
   object body = intent.body;
@@ -629,13 +642,10 @@ Reply confirm_intent(Services& services, Call& call) {
   return mutate(
       services, call, [&](ledger::GroupTransaction& transaction) -> store::StoreResult<Reply> {
         Unit unit{services, call, transaction};
-        auto found = find_owned(unit.connection(), call, "payment_intent", id);
-        if (!found) return unexpected(found.error());
-        if (!*found) return no_such("payment_intent", id);
-        ObjectRow& intent = **found;
-        if (!allows(status_of(intent), IntentAction::confirm)) {
-          return state_error(intent, IntentAction::confirm);
-        }
+        auto loaded = intent_for(unit, id, IntentAction::confirm);
+        if (!loaded) return unexpected(loaded.error());
+        if (!*loaded) return std::move(*loaded).error();
+        ObjectRow& intent = **loaded;
         if (text_of(intent.body, "currency") != currency) {
           api::ApiError changed;
           changed.status = 409;
@@ -675,16 +685,15 @@ Reply update_intent(Services& services, Call& call) {
   return mutate(
       services, call, [&](ledger::GroupTransaction& transaction) -> store::StoreResult<Reply> {
         Unit unit{services, call, transaction};
-        auto found = find_owned(unit.connection(), call, "payment_intent", id);
-        if (!found) return unexpected(found.error());
-        if (!*found) return no_such("payment_intent", id);
-        ObjectRow& intent = **found;
         const bool payment_fields = p->amount || p->currency || p->customer || p->payment_method ||
                                     p->capture_method || p->statement_descriptor ||
                                     p->statement_descriptor_suffix;
-        const IntentAction action =
-            payment_fields ? IntentAction::update_payment : IntentAction::update_descriptive;
-        if (!allows(status_of(intent), action)) return state_error(intent, action);
+        auto loaded = intent_for(
+            unit, id,
+            payment_fields ? IntentAction::update_payment : IntentAction::update_descriptive);
+        if (!loaded) return unexpected(loaded.error());
+        if (!*loaded) return std::move(*loaded).error();
+        ObjectRow& intent = **loaded;
         object& body = intent.body;
         if (p->amount) body["amount"] = *p->amount;
         if (p->currency) body["currency"] = *p->currency;
@@ -750,13 +759,10 @@ Reply capture_intent(Services& services, Call& call) {
   return mutate(
       services, call, [&](ledger::GroupTransaction& transaction) -> store::StoreResult<Reply> {
         Unit unit{services, call, transaction};
-        auto found = find_owned(unit.connection(), call, "payment_intent", id);
-        if (!found) return unexpected(found.error());
-        if (!*found) return no_such("payment_intent", id);
-        ObjectRow& intent = **found;
-        if (!allows(status_of(intent), IntentAction::capture)) {
-          return state_error(intent, IntentAction::capture);
-        }
+        auto loaded = intent_for(unit, id, IntentAction::capture);
+        if (!loaded) return unexpected(loaded.error());
+        if (!*loaded) return std::move(*loaded).error();
+        ObjectRow& intent = **loaded;
         const std::int64_t capturable = int_of(intent.body, "amount_capturable");
         const std::int64_t amount = amount_to_capture->value_or(capturable);
         if (amount > capturable) {
@@ -837,13 +843,10 @@ Reply cancel_intent(Services& services, Call& call) {
   return mutate(
       services, call, [&](ledger::GroupTransaction& transaction) -> store::StoreResult<Reply> {
         Unit unit{services, call, transaction};
-        auto found = find_owned(unit.connection(), call, "payment_intent", id);
-        if (!found) return unexpected(found.error());
-        if (!*found) return no_such("payment_intent", id);
-        ObjectRow& intent = **found;
-        if (!allows(status_of(intent), IntentAction::cancel)) {
-          return state_error(intent, IntentAction::cancel);
-        }
+        auto loaded = intent_for(unit, id, IntentAction::cancel);
+        if (!loaded) return unexpected(loaded.error());
+        if (!*loaded) return std::move(*loaded).error();
+        ObjectRow& intent = **loaded;
         if (status_of(intent) == IntentStatus::requires_capture) {
           ledger::EntrySpec release;
           release.kind = ledger::EntryKind::void_pending;
@@ -896,13 +899,10 @@ Reply authenticate_intent(Services& services, Call& call) {
   return mutate(
       services, call, [&](ledger::GroupTransaction& transaction) -> store::StoreResult<Reply> {
         Unit unit{services, call, transaction};
-        auto found = find_owned(unit.connection(), call, "payment_intent", id);
-        if (!found) return unexpected(found.error());
-        if (!*found) return no_such("payment_intent", id);
-        ObjectRow& intent = **found;
-        if (!allows(status_of(intent), IntentAction::authenticate)) {
-          return state_error(intent, IntentAction::authenticate);
-        }
+        auto loaded = intent_for(unit, id, IntentAction::authenticate);
+        if (!loaded) return unexpected(loaded.error());
+        if (!*loaded) return std::move(*loaded).error();
+        ObjectRow& intent = **loaded;
         if (!succeed) {
           object last_error;
           last_error["code"] = "payment_intent_authentication_failure";
