@@ -90,6 +90,39 @@ std::optional<api::ApiError> check_currency(const std::optional<std::string>& cu
   return std::nullopt;
 }
 
+// Stripe's minimum charge amounts
+// (https://docs.stripe.com/currencies#minimum-and-maximum-charge-amounts), in minor units; other
+// currencies need at least one minor unit.
+struct MinimumAmount {
+  std::string_view currency;
+  std::int64_t amount;
+};
+constexpr MinimumAmount kMinimumAmounts[] = {
+    {"aed", 200},  {"aud", 50},  {"bgn", 100},  {"brl", 50},  {"cad", 50},   {"chf", 50},
+    {"czk", 1500}, {"dkk", 250}, {"eur", 50},   {"gbp", 30},  {"hkd", 400},  {"huf", 17500},
+    {"inr", 50},   {"jpy", 50},  {"mxn", 1000}, {"myr", 200}, {"nok", 300},  {"nzd", 50},
+    {"pln", 200},  {"ron", 200}, {"sek", 300},  {"sgd", 50},  {"thb", 1000}, {"usd", 50},
+};
+
+// 400 amount_too_small when `amount` is under the currency's minimum (`currency` lower case).
+std::optional<api::ApiError> check_minimum(std::int64_t amount, std::string_view currency) {
+  std::int64_t minimum = 1;
+  for (const MinimumAmount& entry : kMinimumAmounts) {
+    if (entry.currency == currency) minimum = entry.amount;
+  }
+  if (amount >= minimum) return std::nullopt;
+  const money::Currency* found = money::find_currency(currency);
+  const int exponent = found != nullptr ? found->exponent : 0;
+  std::string shown = std::to_string(minimum);
+  if (exponent > 0) {
+    const auto digits = static_cast<std::size_t>(exponent);
+    if (shown.size() <= digits) shown.insert(0, digits + 1 - shown.size(), '0');
+    shown.insert(shown.size() - digits, ".");
+  }
+  return invalid("amount", "Amount must be at least " + shown + " " + std::string(currency),
+                 "amount_too_small");
+}
+
 // Reads what create/update/confirm accept; `which` selects the set.
 enum class Endpoint { create, update, confirm };
 
@@ -171,6 +204,9 @@ Expected<IntentParams, api::ApiError> read_intent_params(const Call& call, Endpo
   if (p.payment_method && p.payment_method->empty() && !update) {
     return unexpected(
         invalid("payment_method", "payment_method cannot be empty.", "parameter_invalid_empty"));
+  }
+  if (create) {
+    if (auto small = check_minimum(*p.amount, *p.currency)) return unexpected(*small);
   }
   return p;
 }
@@ -695,6 +731,11 @@ Reply update_intent(Services& services, Call& call) {
         if (!*loaded) return std::move(*loaded).error();
         ObjectRow& intent = **loaded;
         object& body = intent.body;
+        if (p->amount || p->currency) {
+          const std::int64_t amount = p->amount.value_or(int_of(body, "amount"));
+          const std::string currency = p->currency.value_or(text_of(body, "currency"));
+          if (auto small = check_minimum(amount, currency)) return fail(*small);
+        }
         if (p->amount) body["amount"] = *p->amount;
         if (p->currency) body["currency"] = *p->currency;
         if (p->customer) {

@@ -242,6 +242,8 @@ TEST_P(IntentsTest, BadInputIsRefusedNamingTheParamAndChangesNothing) {
       {"/v1/payment_intents", "amount=abc&currency=usd", "amount", "parameter_invalid_integer"},
       {"/v1/payment_intents", "amount=0&currency=usd", "amount", "parameter_invalid_integer"},
       {"/v1/payment_intents", "amount=100&currency=xyz", "currency", "parameter_invalid"},
+      {"/v1/payment_intents", "amount=49&currency=usd", "amount", "amount_too_small"},
+      {"/v1/payment_intents", "amount=49&currency=jpy", "amount", "amount_too_small"},
       {"/v1/payment_intents", "amount=100&currency=usd&colour=red", "colour", "parameter_unknown"},
       {"/v1/payment_intents", "amount=100&currency=usd&capture_method=later", "capture_method", ""},
       {"/v1/payment_intents", "amount=100&currency=usd&confirm=maybe", "confirm", ""},
@@ -265,6 +267,8 @@ TEST_P(IntentsTest, BadInputIsRefusedNamingTheParamAndChangesNothing) {
       EXPECT_EQ(refused.error_field("code"), c.code) << c.body;
     }
   }
+  EXPECT_EQ(post("/v1/payment_intents", "amount=29&currency=gbp").error_field("message"),
+            "Amount must be at least 0.30 gbp");
   EXPECT_EQ(get("/v1/payment_intents/pi_nope").status, 404u);
   EXPECT_EQ(get("/v1/payment_intents?limit=101").error_field("param"), "limit");
   EXPECT_EQ(get("/v1/payment_intents?starting_after=pi_nope").error_field("param"),
