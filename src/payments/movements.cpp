@@ -23,6 +23,7 @@ ObjectRow new_balance_transaction(const Call& call, const Clock& clock, std::int
   body["object"] = "balance_transaction";
   body["amount"] = amount;
   body["available_on"] = available_on;
+  body["balance_type"] = "payments";
   body["created"] = row.created;
   body["currency"] = currency;
   body["description"] = description.empty() ? boost::json::value(nullptr)

@@ -255,6 +255,9 @@ ObjectRow new_intent(const Call& call, const Clock& clock, const IntentParams& p
   details["tip"] = object();
   body["amount_details"] = std::move(details);
   body["amount_received"] = 0;
+  array allowed_types;
+  allowed_types.emplace_back("card");
+  body["allowed_payment_method_types"] = std::move(allowed_types);
   body["application"] = nullptr;
   body["application_fee_amount"] = nullptr;
   if (p.automatic_payment_methods) {
@@ -279,6 +282,9 @@ ObjectRow new_intent(const Call& call, const Clock& clock, const IntentParams& p
   body["metadata"] = object();
   if (p.metadata) apply_metadata(body["metadata"].as_object(), *p.metadata);
   body["next_action"] = nullptr;
+  body["customer_account"] = nullptr;
+  body["excluded_payment_method_types"] = nullptr;
+  body["managed_payments"] = nullptr;
   body["on_behalf_of"] = nullptr;
   body["payment_method"] = nullptr;
   object options;
@@ -288,6 +294,7 @@ ObjectRow new_intent(const Call& call, const Clock& clock, const IntentParams& p
   card_options["network"] = nullptr;
   card_options["request_three_d_secure"] = "automatic";
   options["card"] = std::move(card_options);
+  body["payment_method_configuration_details"] = nullptr;
   body["payment_method_options"] = std::move(options);
   array types;
   types.emplace_back("card");
@@ -297,6 +304,7 @@ ObjectRow new_intent(const Call& call, const Clock& clock, const IntentParams& p
   body["review"] = nullptr;
   body["setup_future_usage"] = nullptr;
   body["shipping"] = nullptr;
+  body["payment_record"] = nullptr;
   body["source"] = nullptr;
   body["statement_descriptor"] = optional_text(p.statement_descriptor);
   body["statement_descriptor_suffix"] = optional_text(p.statement_descriptor_suffix);
@@ -372,12 +380,15 @@ ObjectRow new_charge(const Call& call, const Clock& clock, const ObjectRow& inte
   }
   details["type"] = "card";
   body["payment_method_details"] = std::move(details);
+  body["on_behalf_of"] = nullptr;
   body["receipt_email"] = pi.at("receipt_email");
+  body["receipt_number"] = nullptr;
   body["receipt_url"] = nullptr;
   body["refunded"] = false;
   body["review"] = nullptr;
   body["shipping"] = nullptr;
   body["source"] = nullptr;
+  body["source_transfer"] = nullptr;
   body["statement_descriptor"] = pi.at("statement_descriptor");
   body["statement_descriptor_suffix"] = pi.at("statement_descriptor_suffix");
   body["status"] = row.status;

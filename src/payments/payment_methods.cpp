@@ -600,6 +600,7 @@ ObjectRow card_payment_method(const Call& call, const TestCard& card, const Cloc
   body["card"] = card_json(card);
   body["created"] = row.created;
   body["customer"] = nullptr;
+  body["customer_account"] = nullptr;
   body["livemode"] = row.livemode;
   body["metadata"] = object();
   body["type"] = "card";

@@ -44,6 +44,8 @@ ObjectRow new_refund(const Call& call, const Clock& clock, const ObjectRow& char
   body["charge"] = charge.id;
   body["created"] = row.created;
   body["currency"] = charge.body.at("currency");
+  body["customer"] = charge.body.at("customer");
+  body["customer_account"] = nullptr;
   body["description"] = nullptr;
   object details;
   details["type"] = "card";
@@ -51,6 +53,7 @@ ObjectRow new_refund(const Call& call, const Clock& clock, const ObjectRow& char
   body["destination_details"] = std::move(details);
   body["metadata"] = object();
   body["payment_intent"] = charge.body.at("payment_intent");
+  body["payment_method"] = charge.body.at("payment_method");
   body["reason"] = reason ? value(*reason) : value(nullptr);
   body["receipt_number"] = nullptr;
   body["source_transfer_reversal"] = nullptr;

@@ -94,7 +94,8 @@ TEST_P(PaymentMethodsTest, CreateFromACardNumberAnswersStripesObject) {
   const object& body = created.body;
   EXPECT_EQ(keys_of(body),
             (std::set<std::string>{"id", "object", "allow_redisplay", "billing_details", "card",
-                                   "created", "customer", "livemode", "metadata", "type"}));
+                                   "created", "customer", "customer_account", "livemode",
+                                   "metadata", "type"}));
   EXPECT_EQ(created.text("id").rfind("pm_", 0), 0u);
   EXPECT_EQ(created.text("object"), "payment_method");
   EXPECT_EQ(created.text("allow_redisplay"), "unspecified");
