@@ -154,6 +154,11 @@ class FormDecoder {
     if (!valid_utf8(value_)) {
       return unexpected(key_invalid(key_, "the value is not valid UTF-8."));
     }
+    // NUL is valid UTF-8 but no text column can hold it (PostgreSQL refuses it outright), and
+    // no Stripe parameter has a use for it.
+    if (key_.find('\0') != std::string::npos || value_.find('\0') != std::string::npos) {
+      return unexpected(key_invalid(key_, "it contains a NUL character (%00)."));
+    }
     return insert();
   }
 

@@ -55,7 +55,8 @@ class Handler {
     Frame& frame = frames_.back();
     frame.key = key_;
     key_.clear();
-    if (frame.key.empty() || frame.key.find_first_of("[]") != std::string::npos) {
+    if (frame.key.empty() ||
+        frame.key.find_first_of(std::string_view("[]\0", 3)) != std::string::npos) {
       return fail(parameter_invalid(path(frames_.size()), clip(path(frames_.size())),
                                     "parameter names must be non-empty and may not contain "
                                     "'[' or ']'."),
@@ -70,14 +71,24 @@ class Handler {
     return true;
   }
 
-  bool on_string_part(boost::json::string_view part, std::size_t, error_code&) {
+  bool on_string_part(boost::json::string_view part, std::size_t, error_code& ec) {
+    if (!refuse_nul(part, ec)) return false;
     stack.push_chars(part);
     return true;
   }
   bool on_string(boost::json::string_view part, std::size_t, error_code& ec) {
+    if (!refuse_nul(part, ec)) return false;
     if (!begin_value("a string", ec)) return false;
     stack.push_string(part);
     return true;
+  }
+  // NUL ("\u0000") is valid JSON but no text column can hold it (PostgreSQL refuses it
+  // outright), and no Stripe parameter has a use for it.
+  bool refuse_nul(boost::json::string_view part, error_code& ec) {
+    if (part.find('\0') == boost::json::string_view::npos) return true;
+    return fail(parameter_invalid(path(frames_.size()), clip(path(frames_.size())),
+                                  "it contains a NUL character (\\u0000)."),
+                ec);
   }
   bool on_number_part(boost::json::string_view, error_code&) { return true; }
   bool on_int64(std::int64_t number, boost::json::string_view, error_code& ec) {

@@ -131,6 +131,14 @@ TEST(DecodeForm, ScalarAndHashConflict) {
       << error.message;
 }
 
+// NUL is valid UTF-8, but PostgreSQL text cannot hold it: refused at the door, naming the key.
+TEST(DecodeForm, NulCharactersAreRefused) {
+  expect_refused("email=a%00b", "email");
+  expect_refused("metadata[k]=%00", "metadata[k]");
+  // A NUL in a name is not echoed as is (errors are shown to people and logged).
+  expect_refused("na%00me=x", "na?me");
+}
+
 TEST(DecodeForm, RepeatedScalar) {
   expect_refused("a=1&a=2", "a");
   expect_refused("a=1&a=1", "a");

@@ -38,6 +38,18 @@ TEST(DecodeJson, LongStringsAndKeysInParts) {
   EXPECT_EQ(decoded.at("escé").as_string(), "a\nb");
 }
 
+// NUL is valid JSON, but PostgreSQL text cannot hold it: refused, naming the member.
+TEST(DecodeJson, NulCharactersAreRefused) {
+  for (const auto& [text, param] : {std::pair{R"({"email":"a\u0000b"})", "email"},
+                                    std::pair{R"({"metadata":{"k":"\u0000"}})", "metadata[k]"}}) {
+    const api::ApiError error = error_of(decode_json(text));
+    EXPECT_EQ(error.status, 400u) << text;
+    EXPECT_EQ(error.param, param) << text;
+    EXPECT_NE(error.message.find("NUL"), std::string::npos) << error.message;
+  }
+  EXPECT_EQ(error_of(decode_json(R"({"a\u0000":"x"})")).status, 400u);
+}
+
 TEST(DecodeJson, MustBeAnObject) {
   for (const auto& [text, kind] :
        {std::pair{"[]", "a list"}, std::pair{"\"x\"", "a string"}, std::pair{"1", "a number"},
