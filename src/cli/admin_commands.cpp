@@ -123,7 +123,8 @@ Result<void> write_private_file(const std::string& path, const std::string& cont
   const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
                         S_IRUSR | S_IWUSR);
   if (fd < 0)
-    return fail("write_failed", "cannot create " + temporary + ": " + std::strerror(errno));
+    return fail("write_failed",
+                "cannot create " + temporary + ": " + std::generic_category().message(errno));
   // The umask may only have narrowed the mode, but a file left by an earlier run may be wider.
   bool ok = ::fchmod(fd, S_IRUSR | S_IWUSR) == 0;
   std::size_t written = 0;
@@ -137,7 +138,7 @@ Result<void> write_private_file(const std::string& path, const std::string& cont
   const int saved_errno = errno;
   ::close(fd);
   if (!ok || ::rename(temporary.c_str(), path.c_str()) != 0) {
-    const std::string reason = std::strerror(ok ? errno : saved_errno);
+    const std::string reason = std::generic_category().message(ok ? errno : saved_errno);
     ::unlink(temporary.c_str());
     return fail("write_failed", "cannot write " + path + ": " + reason);
   }

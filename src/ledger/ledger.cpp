@@ -151,7 +151,7 @@ class Ledger::Impl final : public detail::GroupLoader {
     assert(options_.group_entries_max >= kEntriesPerBatchMax);
   }
 
-  ~Impl() {
+  ~Impl() override {
     {
       std::lock_guard lock(mutex_);
       stopping_ = true;

@@ -33,8 +33,11 @@ store::StoreResult<std::vector<CurrencyAccounts>> merchant_currencies(store::Dat
           if (out.empty() || out.back().currency != currency) out.push_back({currency, {}});
           const std::string_view role = row.get_text(1);
           std::string id(row.get_text(2));
-          if (role == "balance_pending") out.back().accounts.balance_pending = std::move(id);
-          if (role == "balance_available") out.back().accounts.balance_available = std::move(id);
+          if (role == "balance_pending") {
+            out.back().accounts.balance_pending = std::move(id);
+          } else if (role == "balance_available") {
+            out.back().accounts.balance_available = std::move(id);
+          }
         });
   });
   if (!read) return unexpected(read.error());

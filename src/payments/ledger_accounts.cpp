@@ -21,9 +21,13 @@ store::StoreResult<std::optional<MerchantAccounts>> LedgerAccounts::load(const K
         {std::get<0>(key), std::get<1>(key), std::get<2>(key)}, [&](const store::Row& row) {
           const std::string_view role = row.get_text(0);
           std::string id(row.get_text(1));
-          if (role == "card_clearing") accounts.card_clearing = std::move(id);
-          if (role == "balance_pending") accounts.balance_pending = std::move(id);
-          if (role == "balance_available") accounts.balance_available = std::move(id);
+          if (role == "card_clearing") {
+            accounts.card_clearing = std::move(id);
+          } else if (role == "balance_pending") {
+            accounts.balance_pending = std::move(id);
+          } else if (role == "balance_available") {
+            accounts.balance_available = std::move(id);
+          }
           ++roles;
         });
     if (!queried) return queried;

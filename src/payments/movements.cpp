@@ -8,7 +8,7 @@ namespace till::payments {
 ObjectRow new_balance_transaction(const Call& call, const Clock& clock, std::int64_t amount,
                                   const std::string& currency, std::string_view type,
                                   const std::string& source_id, std::string_view status,
-                                  std::int64_t available_on, std::string description) {
+                                  std::int64_t available_on, std::string_view description) {
   ObjectRow row;
   row.id = new_id("txn", clock);
   row.kind = "balance_transaction";
@@ -26,8 +26,8 @@ ObjectRow new_balance_transaction(const Call& call, const Clock& clock, std::int
   body["balance_type"] = "payments";
   body["created"] = row.created;
   body["currency"] = currency;
-  body["description"] = description.empty() ? boost::json::value(nullptr)
-                                            : boost::json::value(std::move(description));
+  body["description"] =
+      description.empty() ? boost::json::value(nullptr) : boost::json::value(description);
   body["exchange_rate"] = nullptr;
   body["fee"] = 0;
   body["fee_details"] = boost::json::array();

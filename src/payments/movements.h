@@ -25,7 +25,7 @@ constexpr std::int64_t kAuthorizationValidityMs = 7LL * 24 * 60 * 60 * 1000;
 ObjectRow new_balance_transaction(const Call& call, const Clock& clock, std::int64_t amount,
                                   const std::string& currency, std::string_view type,
                                   const std::string& source_id, std::string_view status,
-                                  std::int64_t available_on, std::string description);
+                                  std::int64_t available_on, std::string_view description);
 
 // A two-posting standard entry: debit `from`, credit `to`.
 ledger::EntrySpec transfer(const std::string& debit_account, const std::string& credit_account,

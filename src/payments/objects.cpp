@@ -91,7 +91,7 @@ Reply list_reply(Services& services, const Call& call, const ListQuery& query, s
         body["object"] = "list";
         body["data"] = std::move(data);
         body["has_more"] = page->has_more;
-        body["url"] = std::move(url);
+        body["url"] = url;
         return expand_object(connection, call.auth.merchant_id, call.auth.livemode, body, expand);
       });
   if (!read) return unavailable(call, read.error().message);

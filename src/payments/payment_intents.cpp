@@ -646,10 +646,13 @@ Reply create_intent(Services& services, Call& call) {
     intent.body["payment_method"] = method.id;
     set_status(intent, IntentStatus::requires_confirmation);
   }
-  std::optional<ConfirmPlan> plan;
+  std::optional<ConfirmPlan> plan;       // confirm=true: the whole confirmation, decided
+  std::optional<ObjectRow> unconfirmed;  // otherwise: the intent as created
   if (p->confirm.value_or(false)) {
     plan = plan_confirm(services, call, std::move(intent),
                         new_method ? *new_method : *existing_method, *accounts);
+  } else {
+    unconfirmed = std::move(intent);
   }
   if (new_method) freeze(*new_method);
 
@@ -670,9 +673,9 @@ Reply create_intent(Services& services, Call& call) {
                   if (plan) {
                     return apply_confirm(unit, *plan, true, p->expand);
                   }
-                  if (auto saved = insert_object(unit.connection(), intent); !saved)
+                  if (auto saved = insert_object(unit.connection(), *unconfirmed); !saved)
                     return unexpected(saved.error());
-                  return intent_reply(unit, intent, p->expand);
+                  return intent_reply(unit, *unconfirmed, p->expand);
                 });
 }
 
