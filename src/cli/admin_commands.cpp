@@ -18,6 +18,7 @@
 #include <iterator>
 #include <memory>
 #include <string_view>
+#include <system_error>
 
 #include "admin/merchant_routes.h"
 #include "base/clock.h"
