@@ -7,6 +7,7 @@
 #include <charconv>
 #include <limits>
 
+#include "api/http.h"
 #include "params/errors.h"
 #include "params/text.h"
 
@@ -197,8 +198,14 @@ Reader::Read<bool> Reader::boolean(std::string_view key) {
   std::string name = param(key);
   if (unset(*found)) return unexpected(parameter_invalid_empty(std::move(name)));
   if (found->is_bool()) return std::optional<bool>(found->get_bool());
-  if (found->is_string() && found->get_string() == "true") return std::optional<bool>(true);
-  if (found->is_string() && found->get_string() == "false") return std::optional<bool>(false);
+  // Case-insensitive: older official SDKs (stripe-python 5, as Debian ships it) send Python's
+  // "True" and "False", and Stripe accepts them.
+  if (found->is_string() && api::iequals(found->get_string(), "true")) {
+    return std::optional<bool>(true);
+  }
+  if (found->is_string() && api::iequals(found->get_string(), "false")) {
+    return std::optional<bool>(false);
+  }
   std::string message = secret_key(key) ? "Invalid boolean value for " + name + "."
                                         : "Invalid boolean: " + shown_value(*found);
   return unexpected(parameter_invalid_boolean(std::move(name), std::move(message)));
