@@ -18,6 +18,8 @@ DEBIAN_PACKAGES=(
   postgresql-15 sqlite3 prometheus curl
   # Node.js runs the npm test tools (Stripe SDK compatibility tests, later issues)
   nodejs npm
+  # The official Python SDK as Debian ships it (a second SDK in the compatibility tests)
+  python3 python3-stripe
   # sanitizers and fuzzing (clang's libFuzzer runtime)
   clang-14 libclang-rt-14-dev
 )
