@@ -29,7 +29,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$BUILD_DIR/till" serve --listen 127.0.0.1:0 --data-dir "$work/var" --demo-merchant \
+# DATABASE_URL=postgres://... runs on PostgreSQL (migrated here; use an empty database).
+db_args=()
+if [ -n "${DATABASE_URL:-}" ]; then
+  "$BUILD_DIR/till" migrate --database "$DATABASE_URL" >/dev/null
+  db_args=(--database "$DATABASE_URL")
+fi
+"$BUILD_DIR/till" serve --listen 127.0.0.1:0 --data-dir "$work/var" "${db_args[@]}" --demo-merchant \
   --log-level "${LOG_LEVEL:-warn}" >"$work/till.out" 2>"$work/till.err" &
 till_pid=$!
 for _ in $(seq 100); do grep -q "listening on" "$work/till.out" && break; sleep 0.1; done
@@ -61,4 +67,4 @@ curl -s "http://127.0.0.1:$port/metrics" | grep -E '^till_ledger_(groups_committ
 echo "== RSS after the run: $(awk '/VmRSS/ {print $2, $3}' /proc/$till_pid/status)"
 kill -TERM "$till_pid"; wait "$till_pid" || true; till_pid=
 echo "== till ledger verify"
-"$BUILD_DIR/till" ledger verify --data-dir "$work/var" | tail -3
+"$BUILD_DIR/till" ledger verify --data-dir "$work/var" "${db_args[@]}" | tail -3
