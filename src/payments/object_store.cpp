@@ -84,18 +84,39 @@ StoreResult<std::optional<std::int64_t>> cursor_seq(Connection& connection, cons
 
 }  // namespace
 
-StoreResult<void> insert_object(Connection& connection, const ObjectRow& row,
-                                const std::string& internal_text) {
-  assert(!row.id.empty() && !row.kind.empty() && !row.merchant_id.empty());
-  auto inserted = connection.execute(
+StoreResult<void> insert_objects(Connection& connection, std::span<const NewObject> objects) {
+  assert(!objects.empty() && objects.size() <= kInsertRowsMax);
+  constexpr std::size_t kColumnCount = 13;
+  // Statements are cached by text, so each row count has its own; at most kInsertRowsMax.
+  std::string sql =
       "INSERT INTO payment_objects (id, kind, merchant_id, livemode, created, customer_id, "
-      "parent_id, type, status, deleted, body, internal, lookup_key) VALUES ($1, $2, $3, $4, $5, "
-      "$6, $7, $8, $9, $10, $11, $12, $13)",
-      {row.id, row.kind, row.merchant_id, row.livemode, row.created, optional_text(row.customer_id),
-       optional_text(row.parent_id), optional_text(row.type), optional_text(row.status),
-       row.deleted, body_text(row), internal_of(row, internal_text), lookup_key_of(row)});
+      "parent_id, type, status, deleted, body, internal, lookup_key) VALUES ";
+  std::vector<Value> params;
+  params.reserve(objects.size() * kColumnCount);
+  for (std::size_t i = 0; i < objects.size(); ++i) {
+    const ObjectRow& row = *objects[i].row;
+    assert(!row.id.empty() && !row.kind.empty() && !row.merchant_id.empty());
+    sql += i == 0 ? "(" : ", (";
+    for (std::size_t column = 0; column < kColumnCount; ++column) {
+      if (column > 0) sql += ", ";
+      sql += "$" + std::to_string(i * kColumnCount + column + 1);
+    }
+    sql += ")";
+    params.insert(params.end(),
+                  {row.id, row.kind, row.merchant_id, row.livemode, row.created,
+                   optional_text(row.customer_id), optional_text(row.parent_id),
+                   optional_text(row.type), optional_text(row.status), row.deleted, body_text(row),
+                   internal_of(row, objects[i].internal_text), lookup_key_of(row)});
+  }
+  auto inserted = connection.execute(sql, params);
   if (!inserted) return unexpected(inserted.error());
   return {};
+}
+
+StoreResult<void> insert_object(Connection& connection, const ObjectRow& row,
+                                const std::string& internal_text) {
+  const NewObject object{&row, internal_text};
+  return insert_objects(connection, std::span(&object, 1));
 }
 
 StoreResult<void> update_object(Connection& connection, const ObjectRow& row,

@@ -7,6 +7,7 @@
 #include <boost/json/object.hpp>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -53,6 +54,18 @@ struct ObjectPage {
   bool has_more = false;
 };
 
+// A row to insert, with `internal_text` written instead of `row.internal` serialised when
+// it is not empty.
+struct NewObject {
+  const ObjectRow* row;
+  std::string internal_text;
+};
+constexpr std::size_t kInsertRowsMax = 8;
+
+// Several rows in one statement: one round trip to the database instead of one per row (on
+// PostgreSQL, inside a group commit, round trips are what a payment costs).
+store::StoreResult<void> insert_objects(store::Connection& connection,
+                                        std::span<const NewObject> objects);
 // `internal_text`, when given, is written instead of `row.internal` serialised.
 store::StoreResult<void> insert_object(store::Connection& connection, const ObjectRow& row,
                                        const std::string& internal_text = "");

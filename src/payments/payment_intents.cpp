@@ -551,7 +551,8 @@ ConfirmPlan plan_confirm(Services& services, const Call& call, ObjectRow intent,
 // when `intent_is_new`, else updated), and answers. Leaves the plan as it was, because the
 // unit runs again if the store retries the group; on the hot path it copies no document.
 store::StoreResult<Reply> apply_confirm(Unit& unit, const ConfirmPlan& plan, bool intent_is_new,
-                                        const std::vector<std::string>& expand) {
+                                        const std::vector<std::string>& expand,
+                                        const ObjectRow* new_payment_method = nullptr) {
   if (plan.refusal && !plan.charge) return *plan.refusal;  // nothing happened
   const ObjectRow& intent = plan.intent;
   std::string internal_text;  // only a hold adds to what the plan decided
@@ -564,18 +565,22 @@ store::StoreResult<Reply> apply_confirm(Unit& unit, const ConfirmPlan& plan, boo
       internal_text = boost::json::serialize(internal);
     }
   }
+  // Every new row in one statement: on PostgreSQL each statement is a round trip that the
+  // whole group waits for.
+  std::vector<NewObject> rows;
+  if (new_payment_method != nullptr) rows.push_back({new_payment_method, ""});
+  if (plan.charge) rows.push_back({&*plan.charge, ""});
+  if (plan.balance_transaction) rows.push_back({&*plan.balance_transaction, ""});
+  if (intent_is_new) rows.push_back({&intent, internal_text});
   store::Connection& connection = unit.connection();
-  if (plan.charge) {
-    if (auto saved = insert_object(connection, *plan.charge); !saved)
-      return unexpected(saved.error());
+  if (!rows.empty()) {
+    if (auto saved = insert_objects(connection, rows); !saved) return unexpected(saved.error());
   }
-  if (plan.balance_transaction) {
-    if (auto saved = insert_object(connection, *plan.balance_transaction); !saved)
+  if (!intent_is_new) {
+    if (auto saved = update_object(connection, intent, internal_text); !saved) {
       return unexpected(saved.error());
+    }
   }
-  auto saved = intent_is_new ? insert_object(connection, intent, internal_text)
-                             : update_object(connection, intent, internal_text);
-  if (!saved) return unexpected(saved.error());
   if (plan.refusal) return *plan.refusal;
   if (!expand.empty()) return intent_reply(unit, intent, expand);
   Reply reply;
@@ -656,27 +661,26 @@ Reply create_intent(Services& services, Call& call) {
   }
   if (new_method) freeze(*new_method);
 
-  return mutate(services, call,
-                [&](ledger::GroupTransaction& transaction) -> store::StoreResult<Reply> {
-                  Unit unit{services, call, transaction};
-                  if (p->customer && !p->customer->empty()) {
-                    auto refused = check_customer(unit, *p->customer);
-                    if (!refused) return unexpected(refused.error());
-                    if (*refused) return std::move(**refused);
-                  }
-                  if (plan && plan->refusal && !plan->charge)
-                    return *plan->refusal;  // writes nothing
-                  if (new_method) {
-                    if (auto saved = insert_object(unit.connection(), *new_method); !saved)
-                      return unexpected(saved.error());
-                  }
-                  if (plan) {
-                    return apply_confirm(unit, *plan, true, p->expand);
-                  }
-                  if (auto saved = insert_object(unit.connection(), *unconfirmed); !saved)
-                    return unexpected(saved.error());
-                  return intent_reply(unit, *unconfirmed, p->expand);
-                });
+  return mutate(
+      services, call, [&](ledger::GroupTransaction& transaction) -> store::StoreResult<Reply> {
+        Unit unit{services, call, transaction};
+        if (p->customer && !p->customer->empty()) {
+          auto refused = check_customer(unit, *p->customer);
+          if (!refused) return unexpected(refused.error());
+          if (*refused) return std::move(**refused);
+        }
+        if (plan && plan->refusal && !plan->charge) return *plan->refusal;  // writes nothing
+        if (plan) {
+          return apply_confirm(unit, *plan, true, p->expand, new_method ? &*new_method : nullptr);
+        }
+        if (new_method) {
+          if (auto saved = insert_object(unit.connection(), *new_method); !saved)
+            return unexpected(saved.error());
+        }
+        if (auto saved = insert_object(unit.connection(), *unconfirmed); !saved)
+          return unexpected(saved.error());
+        return intent_reply(unit, *unconfirmed, p->expand);
+      });
 }
 
 Reply confirm_intent(Services& services, Call& call) {

@@ -439,11 +439,10 @@ class SqliteBackend final : public detail::Backend {
   // Copies committed WAL pages into the database file in the background (PASSIVE: never
   // blocks the writer or readers), on its own connection. Often and small: each checkpoint
   // dirties the pages it copies and the kernel writes them back in a burst, which delays the
-  // writer's own WAL syncs; at 200 ms intervals those bursts stalled commits for ~100 ms
-  // (payments p99 80 ms), at 1 s for ~300 ms, at 50 ms the p99 is 17 ms
-  // (docs/benchmarks.md).
+  // writer's own WAL syncs. Payments benchmark p99 by interval: 1 s 324 ms, 200 ms ~80 ms,
+  // 50 ms 17-46 ms, 20 ms 12-14 ms, with the same throughput (docs/benchmarks.md).
   void run_checkpointer() {
-    constexpr auto kCheckpointInterval = std::chrono::milliseconds(50);
+    constexpr auto kCheckpointInterval = std::chrono::milliseconds(20);
     sqlite3* db = nullptr;
     if (sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) !=
         SQLITE_OK) {
