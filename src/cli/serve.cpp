@@ -181,9 +181,11 @@ class Housekeeper {
       obs::warn("payments housekeeping failed", {{"error", done.error().message}});
       return;
     }
-    if (done->funds_released > 0 || done->idempotency_keys_purged > 0) {
+    if (done->funds_released > 0 || done->authorizations_canceled > 0 ||
+        done->idempotency_keys_purged > 0) {
       obs::info("payments housekeeping",
                 {{"funds_released", done->funds_released},
+                 {"authorizations_canceled", done->authorizations_canceled},
                  {"idempotency_keys_purged", done->idempotency_keys_purged}});
     }
   }

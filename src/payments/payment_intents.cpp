@@ -495,6 +495,7 @@ ConfirmPlan plan_confirm(Services& services, const Call& call, ObjectRow intent,
       entry.kind = ledger::EntryKind::pending;
       entry.description = "authorization " + charge.id;
       entry.expires_at_unix_ms = call.now_unix_ms + kAuthorizationValidityMs;
+      intent.internal["hold_expires_at_ms"] = *entry.expires_at_unix_ms;
       intent.body["amount_capturable"] = amount;
     } else {
       ObjectRow balance_transaction = new_balance_transaction(
@@ -800,6 +801,42 @@ Reply update_intent(Services& services, Call& call) {
       });
 }
 
+// Cancels `intent` inside a unit of work: releases its authorization hold when it has one
+// (an already expired hold is released), shows the uncaptured charge as refunded in full as
+// Stripe does, and writes both. The status allows cancelling (checked by the caller). Returns
+// the ledger's refusal, which would be a bug, instead of writing anything.
+store::StoreResult<std::optional<ledger::LedgerError>> cancel_in_unit(
+    ledger::GroupTransaction& transaction, ObjectRow& intent, std::int64_t now_seconds,
+    value reason) {
+  store::Connection& connection = transaction.connection();
+  if (status_of(intent) == IntentStatus::requires_capture) {
+    ledger::EntrySpec release;
+    release.kind = ledger::EntryKind::void_pending;
+    release.pending_entry_id = text_of(intent.internal, "hold_entry_id");
+    release.description = "cancel " + intent.id;
+    auto posted = transaction.post({release});
+    if (!posted && posted.error().code != "hold_expired") {
+      return std::optional<ledger::LedgerError>(posted.error());
+    }
+    // The intent's own charge: same merchant and mode by construction.
+    auto charge = select_object(connection, text_of(intent.body, "latest_charge"));
+    if (!charge) return unexpected(charge.error());
+    if (*charge) {
+      (*charge)->body["refunded"] = true;
+      (*charge)->body["amount_refunded"] = int_of((*charge)->body, "amount");
+      if (auto saved = update_object(connection, **charge); !saved)
+        return unexpected(saved.error());
+    }
+  }
+  set_status(intent, IntentStatus::canceled);
+  intent.body["canceled_at"] = now_seconds;
+  intent.body["cancellation_reason"] = std::move(reason);
+  intent.body["amount_capturable"] = 0;
+  intent.body["next_action"] = nullptr;
+  if (auto saved = update_object(connection, intent); !saved) return unexpected(saved.error());
+  return std::optional<ledger::LedgerError>{};
+}
+
 Reply capture_intent(Services& services, Call& call) {
   params::Reader reader(call.params);
   auto amount_to_capture = reader.integer("amount_to_capture", 1, kAmountMax);
@@ -848,12 +885,9 @@ Reply capture_intent(Services& services, Call& call) {
         if (!posted) {
           if (posted.error().code == "hold_expired") {
             // The authorization lapsed: Stripe cancels such an intent.
-            set_status(intent, IntentStatus::canceled);
-            intent.body["canceled_at"] = call.now_seconds();
-            intent.body["cancellation_reason"] = "automatic";
-            intent.body["amount_capturable"] = 0;
-            if (auto saved = update_object(unit.connection(), intent); !saved)
-              return unexpected(saved.error());
+            auto canceled = cancel_in_unit(transaction, intent, call.now_seconds(), "automatic");
+            if (!canceled) return unexpected(canceled.error());
+            if (*canceled) return ledger_refused(call, **canceled);
             Reply reply = fail(invalid("",
                                        "The authorization of this PaymentIntent expired before it "
                                        "was captured; the PaymentIntent is canceled.",
@@ -906,34 +940,10 @@ Reply cancel_intent(Services& services, Call& call) {
         if (!loaded) return unexpected(loaded.error());
         if (!*loaded) return std::move(*loaded).error();
         ObjectRow& intent = **loaded;
-        if (status_of(intent) == IntentStatus::requires_capture) {
-          ledger::EntrySpec release;
-          release.kind = ledger::EntryKind::void_pending;
-          release.pending_entry_id = text_of(intent.internal, "hold_entry_id");
-          release.description = "cancel " + intent.id;
-          auto posted = transaction.post({release});
-          // An expired hold is already released; anything else is a bug.
-          if (!posted && posted.error().code != "hold_expired") {
-            return ledger_refused(call, posted.error());
-          }
-          auto charge =
-              find_owned(unit.connection(), call, "charge", text_of(intent.body, "latest_charge"));
-          if (!charge) return unexpected(charge.error());
-          if (*charge) {
-            // Stripe shows an uncaptured charge released by a cancel as refunded in full.
-            (*charge)->body["refunded"] = true;
-            (*charge)->body["amount_refunded"] = int_of((*charge)->body, "amount");
-            if (auto saved = update_object(unit.connection(), **charge); !saved)
-              return unexpected(saved.error());
-          }
-        }
-        set_status(intent, IntentStatus::canceled);
-        intent.body["canceled_at"] = call.now_seconds();
-        intent.body["cancellation_reason"] = reason->has_value() ? value(**reason) : value(nullptr);
-        intent.body["amount_capturable"] = 0;
-        intent.body["next_action"] = nullptr;
-        if (auto saved = update_object(unit.connection(), intent); !saved)
-          return unexpected(saved.error());
+        auto canceled = cancel_in_unit(transaction, intent, call.now_seconds(),
+                                       reason->has_value() ? value(**reason) : value(nullptr));
+        if (!canceled) return unexpected(canceled.error());
+        if (*canceled) return ledger_refused(call, **canceled);
         return intent_reply(unit, intent, *expand);
       });
 }
@@ -1011,6 +1021,50 @@ Reply list_intents(Services& services, Call& call) {
 }
 
 }  // namespace
+
+store::StoreResult<std::size_t> cancel_lapsed_authorizations(Services& services,
+                                                             std::size_t limit) {
+  const std::int64_t now_ms = services.clock.now_unix_ms();
+  // An authorization lapses kAuthorizationValidityMs after it was made; intents are created at
+  // or before that, so `created` bounds the candidates and the hold itself decides.
+  std::vector<std::string> candidates;
+  auto read =
+      services.database.read([&](store::Connection& connection) -> store::StoreResult<void> {
+        return connection.query(
+            "SELECT id FROM payment_objects WHERE kind = 'payment_intent' AND status = "
+            "'requires_capture' AND created <= $1 ORDER BY seq LIMIT $2",
+            {(now_ms - kAuthorizationValidityMs) / 1000, static_cast<std::int64_t>(limit)},
+            [&](const store::Row& row) { candidates.emplace_back(row.get_text(0)); });
+      });
+  if (!read) return unexpected(read.error());
+  std::size_t canceled = 0;
+  for (const std::string& id : candidates) {
+    bool done = false;
+    auto ran =
+        services.ledger.run([&](ledger::GroupTransaction& transaction) -> store::StoreResult<void> {
+          done = false;
+          auto found = select_object(transaction.connection(), id);
+          if (!found) return unexpected(found.error());
+          // Captured or canceled meanwhile, or confirmed later than it was created: not yet due.
+          if (!*found || (*found)->status != "requires_capture" ||
+              int_of((*found)->internal, "hold_expires_at_ms") > now_ms) {
+            return {};
+          }
+          ObjectRow& intent = **found;
+          auto result = cancel_in_unit(transaction, intent, now_ms / 1000, "automatic");
+          if (!result) return unexpected(result.error());
+          if (*result) {
+            return store::store_fail(store::ErrorKind::other, "cancelling lapsed authorization " +
+                                                                  id + ": " + (*result)->message);
+          }
+          done = true;
+          return {};
+        });
+    if (!ran) return store::store_fail(store::ErrorKind::other, ran.error().message);
+    if (done) ++canceled;
+  }
+  return canceled;
+}
 
 void add_payment_intent_routes(api::Router& router, Services& services) {
   add_route(router, services, "POST", "/v1/payment_intents", create_intent);

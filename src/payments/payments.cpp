@@ -28,6 +28,9 @@ store::StoreResult<PaymentsApi::Housekeeping> PaymentsApi::housekeeping(std::siz
   auto released = release_available_funds(*services_, limit);
   if (!released) return unexpected(released.error());
   done.funds_released = *released;
+  auto lapsed = cancel_lapsed_authorizations(*services_, limit);
+  if (!lapsed) return unexpected(lapsed.error());
+  done.authorizations_canceled = *lapsed;
   auto purged = purge_expired_keys(services_->database, services_->clock.now_unix_ms(), limit);
   if (!purged) return unexpected(purged.error());
   done.idempotency_keys_purged = *purged;

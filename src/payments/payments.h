@@ -38,9 +38,11 @@ class PaymentsApi {
   void add_routes(api::Router& router);
 
   // Periodic work for `till serve`: moves funds whose available_on has come from pending to
-  // available, and forgets idempotency keys older than 24 hours. Returns what it did.
+  // available, cancels uncaptured intents whose authorization lapsed (7 days, as Stripe
+  // does), and forgets idempotency keys older than 24 hours. Returns what it did.
   struct Housekeeping {
     std::size_t funds_released = 0;
+    std::size_t authorizations_canceled = 0;
     std::int64_t idempotency_keys_purged = 0;
   };
   store::StoreResult<Housekeeping> housekeeping(std::size_t limit);
@@ -53,5 +55,7 @@ class PaymentsApi {
 
 // Funds release alone (balance.cpp); housekeeping calls it.
 store::StoreResult<std::size_t> release_available_funds(Services& services, std::size_t limit);
+// Lapsed authorizations alone (payment_intents.cpp); housekeeping calls it.
+store::StoreResult<std::size_t> cancel_lapsed_authorizations(Services& services, std::size_t limit);
 
 }  // namespace till::payments

@@ -108,6 +108,33 @@ TEST_P(IntentsTest, ManualCaptureHoldsThenCapturesPartiallyAndReleasesTheRest) {
   EXPECT_EQ(again.error().at("payment_intent").at("status").as_string(), "succeeded");
 }
 
+TEST_P(IntentsTest, UncapturedAuthorizationsLapseAfterSevenDaysAndAreCanceled) {
+  const ApiReply old_hold = pay(1000, "pm_card_visa", "&capture_method=manual");
+  // Created now but confirmed six days later: its hold lapses later than its creation says.
+  const ApiReply late = post("/v1/payment_intents",
+                             "amount=2000&currency=usd&capture_method=manual&"
+                             "payment_method=pm_card_visa");
+  clock_.advance_ms(6LL * 24 * 60 * 60 * 1000);
+  ASSERT_EQ(post("/v1/payment_intents/" + late.text("id") + "/confirm", "").text("status"),
+            "requires_capture");
+  clock_.advance_ms(1LL * 24 * 60 * 60 * 1000 + 1000);  // day 7: only the first has lapsed
+  auto done = api_->housekeeping(100);
+  ASSERT_TRUE(done);
+  EXPECT_EQ(done->authorizations_canceled, 1u);
+  const ApiReply canceled = get("/v1/payment_intents/" + old_hold.text("id"));
+  EXPECT_EQ(canceled.text("status"), "canceled");
+  EXPECT_EQ(canceled.text("cancellation_reason"), "automatic");
+  EXPECT_EQ(canceled.integer("amount_capturable"), 0);
+  EXPECT_TRUE(get("/v1/charges/" + canceled.text("latest_charge")).body.at("refunded").as_bool());
+  EXPECT_EQ(get("/v1/payment_intents/" + late.text("id")).text("status"), "requires_capture");
+  // The ledger released the hold: capturing is refused and nothing moved.
+  EXPECT_EQ(post("/v1/payment_intents/" + old_hold.text("id") + "/capture", "").status, 400u);
+  EXPECT_EQ(usd_balance(), std::make_pair(std::int64_t{0}, std::int64_t{0}));
+  auto again = api_->housekeeping(100);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->authorizations_canceled, 0u);
+}
+
 TEST_P(IntentsTest, DeclinesAre402CardErrorsWithStripesCodes) {
   struct Case {
     std::string method, code, decline_code;
