@@ -801,6 +801,28 @@ Reply update_intent(Services& services, Call& call) {
       });
 }
 
+// The shape every action on one intent shares: finish reading the parameters (expand, then
+// refuse unknown ones), then one unit of work that loads the intent if its status allows
+// `action` and runs `body` on it.
+using IntentBody = std::function<store::StoreResult<Reply>(Unit& unit, ObjectRow& intent,
+                                                           const std::vector<std::string>& expand)>;
+
+Reply act_on_intent(Services& services, Call& call, params::Reader& reader, IntentAction action,
+                    const IntentBody& body) {
+  auto expand = read_expand(reader, "payment_intent", false);
+  if (!expand) return fail(expand.error());
+  if (auto unknown = reader.finish()) return fail(*unknown);
+  const std::string id(call.request.path_param("id"));
+  return mutate(services, call,
+                [&](ledger::GroupTransaction& transaction) -> store::StoreResult<Reply> {
+                  Unit unit{services, call, transaction};
+                  auto loaded = intent_for(unit, id, action);
+                  if (!loaded) return unexpected(loaded.error());
+                  if (!*loaded) return std::move(*loaded).error();
+                  return body(unit, **loaded, *expand);
+                });
+}
+
 // Cancels `intent` inside a unit of work: releases its authorization hold when it has one
 // (an already expired hold is released), shows the uncaptured charge as refunded in full as
 // Stripe does, and writes both. The status allows cancelling (checked by the caller). Returns
@@ -847,18 +869,12 @@ Reply capture_intent(Services& services, Call& call) {
   if (!descriptor) return fail(descriptor.error());
   auto final_capture = reader.boolean("final_capture");
   if (!final_capture) return fail(final_capture.error());
-  auto expand = read_expand(reader, "payment_intent", false);
-  if (!expand) return fail(expand.error());
-  if (auto unknown = reader.finish()) return fail(*unknown);
-  const std::string id(call.request.path_param("id"));
 
-  return mutate(
-      services, call, [&](ledger::GroupTransaction& transaction) -> store::StoreResult<Reply> {
-        Unit unit{services, call, transaction};
-        auto loaded = intent_for(unit, id, IntentAction::capture);
-        if (!loaded) return unexpected(loaded.error());
-        if (!*loaded) return std::move(*loaded).error();
-        ObjectRow& intent = **loaded;
+  return act_on_intent(
+      services, call, reader, IntentAction::capture,
+      [&](Unit& unit, ObjectRow& intent,
+          const std::vector<std::string>& expand) -> store::StoreResult<Reply> {
+        ledger::GroupTransaction& transaction = unit.transaction;
         const std::int64_t capturable = int_of(intent.body, "amount_capturable");
         const std::int64_t amount = amount_to_capture->value_or(capturable);
         if (amount > capturable) {
@@ -875,7 +891,7 @@ Reply capture_intent(Services& services, Call& call) {
         if (!charge) return unexpected(charge.error());
         if (!*charge)
           return unexpected(store::StoreError{store::ErrorKind::corrupt,
-                                              "payment intent " + id + " lost its charge"});
+                                              "payment intent " + intent.id + " lost its charge"});
         ledger::EntrySpec capture;
         capture.kind = ledger::EntryKind::post_pending;
         capture.pending_entry_id = text_of(intent.internal, "hold_entry_id");
@@ -920,7 +936,7 @@ Reply capture_intent(Services& services, Call& call) {
           return unexpected(saved.error());
         if (auto saved = update_object(unit.connection(), intent); !saved)
           return unexpected(saved.error());
-        return intent_reply(unit, intent, *expand);
+        return intent_reply(unit, intent, expand);
       });
 }
 
@@ -928,24 +944,18 @@ Reply cancel_intent(Services& services, Call& call) {
   params::Reader reader(call.params);
   auto reason = reader.one_of("cancellation_reason", kCancellationReasons);
   if (!reason) return fail(reason.error());
-  auto expand = read_expand(reader, "payment_intent", false);
-  if (!expand) return fail(expand.error());
-  if (auto unknown = reader.finish()) return fail(*unknown);
-  const std::string id(call.request.path_param("id"));
 
-  return mutate(
-      services, call, [&](ledger::GroupTransaction& transaction) -> store::StoreResult<Reply> {
-        Unit unit{services, call, transaction};
-        auto loaded = intent_for(unit, id, IntentAction::cancel);
-        if (!loaded) return unexpected(loaded.error());
-        if (!*loaded) return std::move(*loaded).error();
-        ObjectRow& intent = **loaded;
-        auto canceled = cancel_in_unit(transaction, intent, call.now_seconds(),
-                                       reason->has_value() ? value(**reason) : value(nullptr));
-        if (!canceled) return unexpected(canceled.error());
-        if (*canceled) return ledger_refused(call, **canceled);
-        return intent_reply(unit, intent, *expand);
-      });
+  return act_on_intent(services, call, reader, IntentAction::cancel,
+                       [&](Unit& unit, ObjectRow& intent,
+                           const std::vector<std::string>& expand) -> store::StoreResult<Reply> {
+                         ledger::GroupTransaction& transaction = unit.transaction;
+                         auto canceled =
+                             cancel_in_unit(transaction, intent, call.now_seconds(),
+                                            reason->has_value() ? value(**reason) : value(nullptr));
+                         if (!canceled) return unexpected(canceled.error());
+                         if (*canceled) return ledger_refused(call, **canceled);
+                         return intent_reply(unit, intent, expand);
+                       });
 }
 
 // Test mode: the customer completes (or fails) 3-D Secure for an intent in requires_action.
@@ -953,9 +963,6 @@ Reply authenticate_intent(Services& services, Call& call) {
   params::Reader reader(call.params);
   auto outcome = reader.one_of("outcome", kAuthenticationOutcomes);
   if (!outcome) return fail(outcome.error());
-  auto expand = read_expand(reader, "payment_intent", false);
-  if (!expand) return fail(expand.error());
-  if (auto unknown = reader.finish()) return fail(*unknown);
   const std::string id(call.request.path_param("id"));
   if (call.auth.livemode) return no_such("payment_intent", id);
   auto before = read_owned(services, call, "payment_intent", id);
@@ -965,13 +972,10 @@ Reply authenticate_intent(Services& services, Call& call) {
   if (!accounts) return accounts.error();
   const bool succeed = outcome->value_or("succeed") == "succeed";
 
-  return mutate(
-      services, call, [&](ledger::GroupTransaction& transaction) -> store::StoreResult<Reply> {
-        Unit unit{services, call, transaction};
-        auto loaded = intent_for(unit, id, IntentAction::authenticate);
-        if (!loaded) return unexpected(loaded.error());
-        if (!*loaded) return std::move(*loaded).error();
-        ObjectRow& intent = **loaded;
+  return act_on_intent(
+      services, call, reader, IntentAction::authenticate,
+      [&](Unit& unit, ObjectRow& intent,
+          const std::vector<std::string>& expand) -> store::StoreResult<Reply> {
         if (!succeed) {
           object last_error;
           last_error["code"] = "payment_intent_authentication_failure";
@@ -992,7 +996,7 @@ Reply authenticate_intent(Services& services, Call& call) {
           set_status(intent, IntentStatus::requires_payment_method);
           if (auto saved = update_object(unit.connection(), intent); !saved)
             return unexpected(saved.error());
-          return intent_reply(unit, intent, *expand);
+          return intent_reply(unit, intent, expand);
         }
         auto method = find_owned(unit.connection(), call, "payment_method",
                                  text_of(intent.body, "payment_method"));
@@ -1003,7 +1007,7 @@ Reply authenticate_intent(Services& services, Call& call) {
         }
         intent.internal["authenticated"] = true;
         ConfirmPlan plan = plan_confirm(services, call, std::move(intent), **method, *accounts);
-        return apply_confirm(unit, plan, false, *expand);
+        return apply_confirm(unit, plan, false, expand);
       });
 }
 
