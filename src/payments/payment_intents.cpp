@@ -802,16 +802,20 @@ Reply update_intent(Services& services, Call& call) {
 }
 
 // The shape every action on one intent shares: finish reading the parameters (expand, then
-// refuse unknown ones), then one unit of work that loads the intent if its status allows
-// `action` and runs `body` on it.
+// refuse unknown ones: a 400 comes before any 404), then one unit of work that loads the
+// intent if its status allows `action` and runs `body` on it.
 using IntentBody = std::function<store::StoreResult<Reply>(Unit& unit, ObjectRow& intent,
                                                            const std::vector<std::string>& expand)>;
 
-Reply act_on_intent(Services& services, Call& call, params::Reader& reader, IntentAction action,
-                    const IntentBody& body) {
+Expected<std::vector<std::string>, Reply> finish_intent_params(params::Reader& reader) {
   auto expand = read_expand(reader, "payment_intent", false);
-  if (!expand) return fail(expand.error());
-  if (auto unknown = reader.finish()) return fail(*unknown);
+  if (!expand) return unexpected(fail(expand.error()));
+  if (auto unknown = reader.finish()) return unexpected(fail(*unknown));
+  return std::move(expand).value();
+}
+
+Reply run_on_intent(Services& services, Call& call, IntentAction action,
+                    const std::vector<std::string>& expand, const IntentBody& body) {
   const std::string id(call.request.path_param("id"));
   return mutate(services, call,
                 [&](ledger::GroupTransaction& transaction) -> store::StoreResult<Reply> {
@@ -819,8 +823,15 @@ Reply act_on_intent(Services& services, Call& call, params::Reader& reader, Inte
                   auto loaded = intent_for(unit, id, action);
                   if (!loaded) return unexpected(loaded.error());
                   if (!*loaded) return std::move(*loaded).error();
-                  return body(unit, **loaded, *expand);
+                  return body(unit, **loaded, expand);
                 });
+}
+
+Reply act_on_intent(Services& services, Call& call, params::Reader& reader, IntentAction action,
+                    const IntentBody& body) {
+  auto expand = finish_intent_params(reader);
+  if (!expand) return std::move(expand).error();
+  return run_on_intent(services, call, action, *expand, body);
 }
 
 // Cancels `intent` inside a unit of work: releases its authorization hold when it has one
@@ -963,6 +974,8 @@ Reply authenticate_intent(Services& services, Call& call) {
   params::Reader reader(call.params);
   auto outcome = reader.one_of("outcome", kAuthenticationOutcomes);
   if (!outcome) return fail(outcome.error());
+  auto expand_paths = finish_intent_params(reader);
+  if (!expand_paths) return std::move(expand_paths).error();
   const std::string id(call.request.path_param("id"));
   if (call.auth.livemode) return no_such("payment_intent", id);
   auto before = read_owned(services, call, "payment_intent", id);
@@ -972,8 +985,8 @@ Reply authenticate_intent(Services& services, Call& call) {
   if (!accounts) return accounts.error();
   const bool succeed = outcome->value_or("succeed") == "succeed";
 
-  return act_on_intent(
-      services, call, reader, IntentAction::authenticate,
+  return run_on_intent(
+      services, call, IntentAction::authenticate, *expand_paths,
       [&](Unit& unit, ObjectRow& intent,
           const std::vector<std::string>& expand) -> store::StoreResult<Reply> {
         if (!succeed) {
