@@ -5,8 +5,6 @@
 // statement shape is prepared once per connection and a batch of N rows costs about N/64
 // statements rather than N.
 #include <algorithm>
-#include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
 #include <cassert>
 #include <limits>
 #include <map>
@@ -14,6 +12,7 @@
 
 #include "ledger/amount_text.h"
 #include "ledger/internal.h"
+#include "store/string_map_json.h"
 
 namespace till::ledger::detail {
 
@@ -234,21 +233,10 @@ StoreResult<std::optional<Entry>> select_one_entry(Connection& connection,
 }  // namespace
 
 std::string metadata_to_json(const Metadata& metadata) {
-  boost::json::object object;
-  for (const auto& [key, value] : metadata) object[key] = value;
-  return boost::json::serialize(object);
+  return store::string_map_to_json(metadata);
 }
 
-Metadata metadata_from_json(std::string_view json) {
-  Metadata metadata;
-  boost::system::error_code ec;
-  const boost::json::value value = boost::json::parse(json, ec);
-  if (ec || !value.is_object()) return metadata;
-  for (const auto& [key, item] : value.as_object()) {
-    if (item.is_string()) metadata.emplace(std::string(key), std::string(item.as_string()));
-  }
-  return metadata;
-}
+Metadata metadata_from_json(std::string_view json) { return store::string_map_from_json(json); }
 
 namespace sql {
 

@@ -1,8 +1,7 @@
 // Every statement on the merchants and api_keys tables (migration 0003_merchants.sql).
-#include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
 
 #include "merchant/internal.h"
+#include "store/string_map_json.h"
 
 namespace till::merchant::sql {
 
@@ -12,21 +11,10 @@ using store::Row;
 using store::Value;
 
 std::string metadata_to_json(const Metadata& metadata) {
-  boost::json::object object;
-  for (const auto& [key, value] : metadata) object[key] = value;
-  return boost::json::serialize(object);
+  return store::string_map_to_json(metadata);
 }
 
-Metadata metadata_from_json(std::string_view json) {
-  Metadata metadata;
-  boost::system::error_code error;
-  const boost::json::value value = boost::json::parse(json, error);
-  if (error || !value.is_object()) return metadata;
-  for (const auto& [key, item] : value.as_object()) {
-    if (item.is_string()) metadata.emplace(std::string(key), std::string(item.as_string()));
-  }
-  return metadata;
-}
+Metadata metadata_from_json(std::string_view json) { return store::string_map_from_json(json); }
 
 Value optional_value(const std::optional<std::int64_t>& value) {
   if (!value) return nullptr;
