@@ -112,16 +112,19 @@ class Server::Impl {
       return fail("listen_failed", "cannot listen on " + options_.listen_host + ":" +
                                        std::to_string(options_.listen_port) + ": " + ec.message());
     }
+    // Signals are taken over here, not in run(): callers announce the port as soon as bind()
+    // returns, and a SIGINT/SIGTERM sent on seeing that must already find the handler (asio
+    // keeps a signal that arrives before run() and delivers it then), not kill the process.
+    if (options_.handle_signals) {
+      signals_.add(SIGINT);
+      signals_.add(SIGTERM);
+    }
     return acceptor_.local_endpoint().port();
   }
 
   void run() {
     assert(acceptor_.is_open());
-    if (options_.handle_signals) {
-      signals_.add(SIGINT);
-      signals_.add(SIGTERM);
-      wait_for_signal();
-    }
+    if (options_.handle_signals) wait_for_signal();
     asio::co_spawn(io_context_, accept_loop(), asio::detached);
     // Each I/O thread runs its own io_context: a connection lives on one thread, so its
     // coroutine needs no strand and its data stays in one core's cache. The guards keep
