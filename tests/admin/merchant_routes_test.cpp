@@ -9,6 +9,7 @@
 
 #include "admin/admin.h"
 #include "merchant/merchant.h"
+#include "support/route_request.h"
 #include "support/test_database.h"
 #include "support/till_process.h"
 
@@ -38,20 +39,12 @@ struct Reply {
 // Routes a request through the router as the server would, without sockets.
 Reply call(const api::Router& router, std::string_view method, std::string_view target,
            std::string_view body = "", std::optional<std::string> authorization = std::nullopt) {
-  api::Request request;
-  request.method = method;
-  request.target = target;
-  const std::size_t question = target.find('?');
-  request.path = target.substr(0, question);
-  if (question != std::string_view::npos) request.query = target.substr(question + 1);
-  request.body = body;
   const std::string header = authorization.value_or("Bearer " + std::string(kToken));
-  if (!header.empty()) request.headers.emplace_back("Authorization", header);
-  request.request_id = "req_test";
-  const auto match = router.match(method, request.path);
-  if (!match) return Reply{404, {}, {}, {}};
-  request.path_params = match->params;
-  api::Response response = match->route->handler(request);
+  api::HeaderList headers;
+  if (!header.empty()) headers.emplace_back("Authorization", header);
+  auto routed = testing::route_request(router, method, target, body, headers);
+  if (!routed) return Reply{404, {}, {}, {}};
+  const api::Response& response = *routed;
   boost::system::error_code error;
   auto parsed = boost::json::parse(response.body, error);
   EXPECT_FALSE(error) << response.body;

@@ -6,6 +6,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "admin/admin.h"
+#include "support/route_request.h"
 #include "support/test_database.h"
 #include "support/till_process.h"
 
@@ -37,21 +38,13 @@ struct Reply {
 Reply call(const api::Router& router, std::string_view method, std::string_view target,
            std::string_view body = "", std::string_view authorization = "",
            std::string_view idempotency_key = "") {
-  api::Request request;
-  request.method = method;
-  request.target = target;
-  const std::size_t question = target.find('?');
-  request.path = target.substr(0, question);
-  if (question != std::string_view::npos) request.query = target.substr(question + 1);
-  request.body = body;
   const std::string bearer = "Bearer " + std::string(kToken);
-  request.headers.emplace_back("Authorization", authorization.empty() ? bearer : authorization);
-  if (!idempotency_key.empty()) request.headers.emplace_back("Idempotency-Key", idempotency_key);
-  request.request_id = "req_test";
-  const auto match = router.match(method, request.path);
-  if (!match) return Reply{404, {}, {}};
-  request.path_params = match->params;
-  api::Response response = match->route->handler(request);
+  api::HeaderList headers;
+  headers.emplace_back("Authorization", authorization.empty() ? bearer : authorization);
+  if (!idempotency_key.empty()) headers.emplace_back("Idempotency-Key", idempotency_key);
+  auto routed = testing::route_request(router, method, target, body, headers);
+  if (!routed) return Reply{404, {}, {}};
+  const api::Response& response = *routed;
   boost::system::error_code error;
   auto parsed = boost::json::parse(response.body, error);
   EXPECT_FALSE(error) << response.body;

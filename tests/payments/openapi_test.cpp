@@ -17,6 +17,8 @@
 #include "ledger/ledger.h"
 #include "merchant/merchant.h"
 #include "payments/payments.h"
+#include "support/route_request.h"
+#include "support/route_request.h"
 #include "support/test_database.h"
 #include "support/till_process.h"
 
@@ -25,8 +27,8 @@ namespace {
 
 using Operation = std::pair<std::string, std::string>;  // method (upper case), path pattern
 
-constexpr const char* kOperationMethods[] = {"get", "put", "post", "delete", "options",
-                                             "head", "patch", "trace"};
+constexpr const char* kOperationMethods[] = {"get",     "put",  "post",  "delete",
+                                             "options", "head", "patch", "trace"};
 
 std::string upper(std::string text) {
   for (char& c : text) c = static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
@@ -110,20 +112,20 @@ TEST_F(OpenApiRoutes, EveryDocumentedOperationIsARoute) {
   ASSERT_FALSE(documented.empty());
   for (const auto& [method, pattern] : documented) {
     EXPECT_TRUE(routes.contains({method, pattern}))
-        << method << " " << pattern << " is in src/payments/openapi.json but Till has no such route";
+        << method << " " << pattern
+        << " is in src/payments/openapi.json but Till has no such route";
   }
 }
 
 TEST_F(OpenApiRoutes, ServesTheDocumentWithoutAKey) {
-  api::Request request;
-  request.method = "GET";
-  request.target = "/v1/openapi.json";
-  request.path = "/v1/openapi.json";
   const auto match = router_.match("GET", "/v1/openapi.json");
   ASSERT_TRUE(match.has_value());
   // The body is a constant: no reason to hop to the blocking pool.
   EXPECT_EQ(match->route->execution, api::Execution::io_thread);
-  const api::Response response = match->route->handler(request);  // no Authorization header
+  const auto routed =
+      till::testing::route_request(router_, "GET", "/v1/openapi.json", "", {});  // no key
+  ASSERT_TRUE(routed.has_value());
+  const api::Response& response = *routed;
   EXPECT_EQ(response.status, 200u);
   EXPECT_EQ(response.content_type, "application/json");
   EXPECT_EQ(response.body, openapi_document());

@@ -17,6 +17,7 @@
 #include "merchant/merchant.h"
 #include "payments/payments.h"
 #include "payments/service.h"
+#include "support/route_request.h"
 #include "support/test_database.h"
 #include "support/till_process.h"
 
@@ -84,22 +85,14 @@ class PaymentsFixture : public ::testing::TestWithParam<store::Dialect> {
   // Calls the route for (method, target) as the server would. `body` is a form body.
   ApiReply call(std::string_view method, std::string_view target, std::string_view body = "",
                 const std::string& idempotency_key = "", std::optional<std::string> key = {}) {
-    api::Request request;
-    request.method = method;
-    request.target = target;
-    const std::size_t question = target.find('?');
-    request.path = target.substr(0, question);
-    if (question != std::string_view::npos) request.query = target.substr(question + 1);
-    request.body = body;
     const std::string authorization = "Bearer " + key.value_or(key_);
-    request.headers.emplace_back("Authorization", authorization);
-    request.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
-    if (!idempotency_key.empty()) request.headers.emplace_back("Idempotency-Key", idempotency_key);
-    request.request_id = "req_test";
-    const auto match = router_.match(method, request.path);
-    if (!match) return ApiReply{404, {}, {}};
-    request.path_params = match->params;
-    api::Response response = match->route->handler(request);
+    api::HeaderList headers;
+    headers.emplace_back("Authorization", authorization);
+    headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
+    if (!idempotency_key.empty()) headers.emplace_back("Idempotency-Key", idempotency_key);
+    auto routed = till::testing::route_request(router_, method, target, body, headers);
+    if (!routed) return ApiReply{404, {}, {}};
+    const api::Response& response = *routed;
     boost::system::error_code error;
     auto parsed = boost::json::parse(response.body, error);
     EXPECT_FALSE(error) << response.body;
