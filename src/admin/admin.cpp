@@ -8,6 +8,7 @@
 #include "admin/auth.h"
 #include "admin/ledger_routes.h"
 #include "admin/merchant_routes.h"
+#include "admin/webhook_routes.h"
 
 namespace till::admin {
 
@@ -40,6 +41,13 @@ constexpr std::array kMerchantRoutes = std::to_array<AdminRoute<MerchantRoutes>>
     {"GET", "/admin/v1/merchants/{id}/keys", &MerchantRoutes::list_keys},
     {"POST", "/admin/v1/keys/{id}/roll", &MerchantRoutes::roll_key},
     {"POST", "/admin/v1/keys/{id}/revoke", &MerchantRoutes::revoke_key},
+});
+
+constexpr std::array kWebhookRoutes = std::to_array<AdminRoute<WebhookRoutes>>({
+    {"GET", "/admin/v1/webhook_endpoints", &WebhookRoutes::list_endpoints},
+    {"GET", "/admin/v1/webhook_attempts", &WebhookRoutes::list_attempts},
+    {"POST", "/admin/v1/events/{id}/resend", &WebhookRoutes::resend_event},
+    {"GET", "/admin/v1/webhook_backlog", &WebhookRoutes::get_backlog},
 });
 
 api::Response admin_disabled(api::Request& request) {
@@ -92,6 +100,16 @@ void add_admin_routes(api::Router& router, ledger::Ledger& ledger,
   auto auth = std::make_shared<const AdminAuth>(options.token);
   add_enabled(router, auth, std::make_shared<LedgerRoutes>(ledger), kLedgerRoutes);
   add_enabled(router, auth, std::make_shared<MerchantRoutes>(merchants), kMerchantRoutes);
+}
+
+void add_webhook_admin_routes(api::Router& router, store::Database& database, const Clock& clock,
+                              const AdminOptions& options) {
+  if (options.token.empty()) {
+    add_disabled(router, kWebhookRoutes);
+    return;
+  }
+  auto auth = std::make_shared<const AdminAuth>(options.token);
+  add_enabled(router, auth, std::make_shared<WebhookRoutes>(database, clock), kWebhookRoutes);
 }
 
 }  // namespace till::admin

@@ -11,8 +11,10 @@
 #include <string>
 
 #include "api/router.h"
+#include "base/clock.h"
 #include "ledger/ledger.h"
 #include "merchant/merchant.h"
+#include "store/store.h"
 
 namespace till::admin {
 
@@ -24,5 +26,9 @@ struct AdminOptions {
 // router serves.
 void add_admin_routes(api::Router& router, ledger::Ledger& ledger,
                       merchant::MerchantStore& merchants, const AdminOptions& options);
+
+// Registers the webhook operations routes (admin/webhook_routes.h) behind the same token.
+void add_webhook_admin_routes(api::Router& router, store::Database& database, const Clock& clock,
+                              const AdminOptions& options);
 
 }  // namespace till::admin

@@ -7,6 +7,7 @@
 #include "admin/ledger_json.h"
 #include "admin/ledger_requests.h"
 #include "admin/query.h"
+#include "admin/responses.h"
 #include "obs/log.h"
 
 namespace till::admin {
@@ -24,16 +25,6 @@ constexpr std::array<std::string_view, 1> kBalanceQuery = {"as_of_unix_ms"};
 // ":" and four digits while batches stay under 10,000 entries.
 constexpr std::size_t kBatchKeySuffixBytesMax = 5;
 static_assert(ledger::kEntriesPerBatchMax < 10'000);
-
-api::Response ok(const object& body) {
-  return api::json_response(200, boost::json::serialize(body));
-}
-
-api::Response failure(const api::ApiError& error) {
-  api::Response response = api::error_response(error);
-  if (error.status == 429 || error.status == 503) response.headers.emplace_back("Retry-After", "1");
-  return response;
-}
 
 // Server-side failures are logged with the ledger's own message (which the client does not
 // get); client errors are the client's to read and are not logged beyond the request line.

@@ -7,6 +7,7 @@
 #include "admin/ledger_json.h"
 #include "admin/ledger_requests.h"
 #include "admin/query.h"
+#include "admin/responses.h"
 #include "obs/log.h"
 
 namespace till::admin {
@@ -31,16 +32,6 @@ std::int64_t seconds(std::int64_t unix_ms) { return unix_ms / kMsPerSecond; }
 value optional_seconds(const std::optional<std::int64_t>& unix_ms) {
   if (!unix_ms) return nullptr;
   return seconds(*unix_ms);
-}
-
-api::Response ok(const object& body) {
-  return api::json_response(200, boost::json::serialize(body));
-}
-
-api::Response failure(const api::ApiError& error) {
-  api::Response response = api::error_response(error);
-  if (error.status == 503) response.headers.emplace_back("Retry-After", "1");
-  return response;
 }
 
 api::Response store_failure(const api::Request& request, const merchant::MerchantError& error) {

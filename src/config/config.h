@@ -55,12 +55,27 @@ struct AdminConfig {
   std::string token;
 };
 
+// Webhook delivery (src/events/dispatcher.h); defaults as documented in docs/webhooks.md.
+struct WebhooksConfig {
+  int dispatch = 1;  // 1: this process delivers webhooks; 0: it leaves that to other nodes
+  std::int64_t timeout_ms = 10'000;
+  std::int64_t lease_ms = 60'000;
+  int endpoint_concurrency = 64;
+  std::int64_t retry_initial_ms = 60'000;
+  std::int64_t retry_interval_max_ms = 6LL * 3600 * 1000;
+  std::int64_t retry_window_ms = 3LL * 24 * 3600 * 1000;
+  std::int64_t poll_interval_ms = 20;
+  std::int64_t sweep_interval_ms = 1'000;
+  int connections_max = 512;
+};
+
 struct Config {
   ServerConfig server;
   StorageConfig storage;
   LogConfig log;
   LedgerConfig ledger;
   AdminConfig admin;
+  WebhooksConfig webhooks;
 };
 
 // One problem with the configuration, naming the key and where the bad value came from.

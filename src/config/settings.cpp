@@ -187,6 +187,44 @@ constexpr std::array settings_table = {
     text_setting("admin.token", no_flag, store_admin_token, show_admin_token,
                  "Bearer token for the admin API (/admin/v1); empty turns the admin API off. "
                  "At least 32 characters; never logged or shown."),
+    integer_setting<&Config::webhooks, &WebhooksConfig::dispatch>(
+        "webhooks.dispatch", no_flag, 0, 1,
+        "1: this process delivers webhooks (several nodes share the work through leases); "
+        "0: it only writes events and leaves delivery to other nodes."),
+    integer_setting<&Config::webhooks, &WebhooksConfig::timeout_ms>(
+        "webhooks.timeout_ms", no_flag, 100, 120'000,
+        "Time a receiver has to answer a delivery with 2xx; later counts as a failure."),
+    integer_setting<&Config::webhooks, &WebhooksConfig::lease_ms>(
+        "webhooks.lease_ms", no_flag, 1'200, hour_ms,
+        "How long a claimed delivery is reserved for one process; must exceed "
+        "webhooks.timeout_ms by more than a second. A crashed process's deliveries are "
+        "retried once their leases lapse."),
+    integer_setting<&Config::webhooks, &WebhooksConfig::endpoint_concurrency>(
+        "webhooks.endpoint_concurrency", no_flag, 1, 1000,
+        "Most deliveries one process has in flight to one endpoint, so a slow receiver "
+        "cannot take every connection."),
+    integer_setting<&Config::webhooks, &WebhooksConfig::retry_initial_ms>(
+        "webhooks.retry_initial_ms", no_flag, 10, hour_ms,
+        "Delay before the first retry of a failed delivery; each later retry waits twice as "
+        "long (with jitter), up to webhooks.retry_interval_max_ms."),
+    integer_setting<&Config::webhooks, &WebhooksConfig::retry_interval_max_ms>(
+        "webhooks.retry_interval_max_ms", no_flag, 10, 24 * hour_ms,
+        "Longest delay between two attempts of one delivery."),
+    integer_setting<&Config::webhooks, &WebhooksConfig::retry_window_ms>(
+        "webhooks.retry_window_ms", no_flag, 10, 30 * 24 * hour_ms,
+        "How long a delivery is retried before it fails for good; an endpoint whose every "
+        "attempt failed for this long is disabled (default 3 days)."),
+    integer_setting<&Config::webhooks, &WebhooksConfig::poll_interval_ms>(
+        "webhooks.poll_interval_ms", no_flag, 1, 10'000,
+        "How often an idle dispatcher looks for new events: the longest wait before an "
+        "event's first delivery starts."),
+    integer_setting<&Config::webhooks, &WebhooksConfig::sweep_interval_ms>(
+        "webhooks.sweep_interval_ms", no_flag, 1, 600'000,
+        "How often the dispatcher checks every endpoint for due work it did not create "
+        "itself (another node's, or a crashed process's whose leases lapsed)."),
+    integer_setting<&Config::webhooks, &WebhooksConfig::connections_max>(
+        "webhooks.connections_max", no_flag, 1, 65'536,
+        "Most open connections to webhook receivers that one process keeps."),
 };
 
 // Checked at compile time so a bad row fails the build, not a deployment. The function

@@ -10,6 +10,8 @@ constexpr std::int64_t kListLimitDefault = 10;
 constexpr std::int64_t kListLimitMax = 100;
 constexpr std::size_t kObjectIdBytesMax = 255;
 
+}  // namespace
+
 api::ApiError no_such_cursor(std::string_view kind, const std::string& id, std::string param) {
   api::ApiError error;
   error.code = "resource_missing";
@@ -17,8 +19,6 @@ api::ApiError no_such_cursor(std::string_view kind, const std::string& id, std::
   error.param = std::move(param);
   return error;
 }
-
-}  // namespace
 
 store::StoreResult<std::optional<ObjectRow>> find_owned(store::Connection& connection,
                                                         const Call& call, std::string_view kind,

@@ -38,6 +38,16 @@ inline constexpr KeySpec key_specs[] = {
     {"log.level", "TILL_LOG_LEVEL", "--log-level", "info"},
     {"ledger.expiry_interval_ms", "TILL_LEDGER_EXPIRY_INTERVAL_MS", "", "1000"},
     {"admin.token", "TILL_ADMIN_TOKEN", "", ""},
+    {"webhooks.dispatch", "TILL_WEBHOOKS_DISPATCH", "", "1"},
+    {"webhooks.timeout_ms", "TILL_WEBHOOKS_TIMEOUT_MS", "", "10000"},
+    {"webhooks.lease_ms", "TILL_WEBHOOKS_LEASE_MS", "", "60000"},
+    {"webhooks.endpoint_concurrency", "TILL_WEBHOOKS_ENDPOINT_CONCURRENCY", "", "64"},
+    {"webhooks.retry_initial_ms", "TILL_WEBHOOKS_RETRY_INITIAL_MS", "", "60000"},
+    {"webhooks.retry_interval_max_ms", "TILL_WEBHOOKS_RETRY_INTERVAL_MAX_MS", "", "21600000"},
+    {"webhooks.retry_window_ms", "TILL_WEBHOOKS_RETRY_WINDOW_MS", "", "259200000"},
+    {"webhooks.poll_interval_ms", "TILL_WEBHOOKS_POLL_INTERVAL_MS", "", "20"},
+    {"webhooks.sweep_interval_ms", "TILL_WEBHOOKS_SWEEP_INTERVAL_MS", "", "1000"},
+    {"webhooks.connections_max", "TILL_WEBHOOKS_CONNECTIONS_MAX", "", "512"},
 };
 
 inline const KeySpec& spec_for(std::string_view key) {
@@ -72,6 +82,16 @@ inline std::string field(const Config& config, std::string_view key) {
   if (key == "log.level") return config.log.level;
   if (key == "ledger.expiry_interval_ms") return std::to_string(config.ledger.expiry_interval_ms);
   if (key == "admin.token") return config.admin.token;
+  if (key == "webhooks.dispatch") return std::to_string(config.webhooks.dispatch);
+  if (key == "webhooks.timeout_ms") return std::to_string(config.webhooks.timeout_ms);
+  if (key == "webhooks.lease_ms") return std::to_string(config.webhooks.lease_ms);
+  if (key == "webhooks.endpoint_concurrency") return std::to_string(config.webhooks.endpoint_concurrency);
+  if (key == "webhooks.retry_initial_ms") return std::to_string(config.webhooks.retry_initial_ms);
+  if (key == "webhooks.retry_interval_max_ms") return std::to_string(config.webhooks.retry_interval_max_ms);
+  if (key == "webhooks.retry_window_ms") return std::to_string(config.webhooks.retry_window_ms);
+  if (key == "webhooks.poll_interval_ms") return std::to_string(config.webhooks.poll_interval_ms);
+  if (key == "webhooks.sweep_interval_ms") return std::to_string(config.webhooks.sweep_interval_ms);
+  if (key == "webhooks.connections_max") return std::to_string(config.webhooks.connections_max);
   ADD_FAILURE() << "no Config field for " << key;
   return {};
 }
