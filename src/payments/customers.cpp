@@ -27,7 +27,6 @@ namespace till::payments {
 namespace {
 
 using boost::json::object;
-using Transaction = ledger::GroupTransaction;
 
 constexpr std::string_view kKind = "customer";
 constexpr std::string_view kPaymentMethodKind = "payment_method";
@@ -282,8 +281,8 @@ Reply create_customer(Services& services, Call& call) {
       !default_is_attached) {
     return fail(not_attached(*request.default_payment_method));
   }
-  return mutate(services, call, [&](Transaction& transaction) -> store::StoreResult<Reply> {
-    store::Connection& connection = transaction.connection();
+  return mutate(services, call, [&](Unit& unit) -> store::StoreResult<Reply> {
+    store::Connection& connection = unit.connection();
     ObjectRow row;
     row.id = new_id("cus", services.clock);
     row.kind = std::string(kKind);
@@ -294,8 +293,7 @@ Reply create_customer(Services& services, Call& call) {
     apply_params(row.body, request);
     std::optional<ObjectRow> method;
     if (request.payment_method) {
-      auto resolved =
-          resolve_payment_method(connection, call, services.clock, *request.payment_method);
+      auto resolved = resolve_payment_method(unit, call, services.clock, *request.payment_method);
       if (!resolved) return unexpected(resolved.error());
       if (!*resolved) {
         return fail(no_such_param("PaymentMethod", *request.payment_method, "payment_method"));
@@ -316,10 +314,10 @@ Reply create_customer(Services& services, Call& call) {
         row.body["invoice_settings"].as_object()["default_payment_method"] = method->id;
       }
     }
-    auto inserted = insert_object(connection, row);
+    auto inserted = unit.insert(row);
     if (!inserted) return unexpected(inserted.error());
     if (method) {
-      auto attached = update_object(connection, *method);
+      auto attached = unit.update(*method);
       if (!attached) return unexpected(attached.error());
     }
     return reply_with(connection, call, std::move(row.body), request.expand);
@@ -347,8 +345,8 @@ Reply update_customer(Services& services, Call& call) {
   if (!parsed) return fail(parsed.error());
   const CustomerParams& request = *parsed;
   const std::string id(call.request.path_param("id"));
-  return mutate(services, call, [&](Transaction& transaction) -> store::StoreResult<Reply> {
-    store::Connection& connection = transaction.connection();
+  return mutate(services, call, [&](Unit& unit) -> store::StoreResult<Reply> {
+    store::Connection& connection = unit.connection();
     auto found = find_owned(connection, call, kKind, id);
     if (!found) return unexpected(found.error());
     if (!*found || (*found)->deleted) return no_such(kKind, id);
@@ -365,7 +363,7 @@ Reply update_customer(Services& services, Call& call) {
     if (auto too_many = check_metadata_size(row.body["metadata"].as_object())) {
       return fail(*too_many);
     }
-    auto updated = update_object(connection, row);
+    auto updated = unit.update(row);
     if (!updated) return unexpected(updated.error());
     return reply_with(connection, call, std::move(row.body), request.expand);
   });
@@ -375,8 +373,7 @@ Reply update_customer(Services& services, Call& call) {
 
 // Detaches every payment method of `customer_id`, a page at a time: each pass detaches what
 // it read, so the next pass (same query, no cursor) reads the rest.
-store::StoreResult<void> detach_all(store::Connection& connection, const Call& call,
-                                    const std::string& customer_id) {
+store::StoreResult<void> detach_all(Unit& unit, const Call& call, const std::string& customer_id) {
   ListQuery query;
   query.merchant_id = call.auth.merchant_id;
   query.livemode = call.auth.livemode;
@@ -384,13 +381,13 @@ store::StoreResult<void> detach_all(store::Connection& connection, const Call& c
   query.customer_id = customer_id;
   query.limit = 100;
   while (true) {
-    auto page = list_objects(connection, query);
+    auto page = list_objects(unit.connection(), query);
     if (!page) return unexpected(page.error());
     assert(*page);  // no cursor, so never "no such cursor"
     for (ObjectRow& method : (*page)->rows) {
       method.customer_id.clear();
       method.body["customer"] = nullptr;
-      auto updated = update_object(connection, method);
+      auto updated = unit.update(method);
       if (!updated) return unexpected(updated.error());
     }
     if (!(*page)->has_more) return {};
@@ -401,16 +398,16 @@ Reply delete_customer(Services& services, Call& call) {
   params::Reader reader(call.params);
   if (auto unknown = reader.finish()) return fail(*unknown);
   const std::string id(call.request.path_param("id"));
-  return mutate(services, call, [&](Transaction& transaction) -> store::StoreResult<Reply> {
-    store::Connection& connection = transaction.connection();
+  return mutate(services, call, [&](Unit& unit) -> store::StoreResult<Reply> {
+    store::Connection& connection = unit.connection();
     auto found = find_owned(connection, call, kKind, id);
     if (!found) return unexpected(found.error());
     if (!*found || (*found)->deleted) return no_such(kKind, id);
-    auto detached = detach_all(connection, call, id);
+    auto detached = detach_all(unit, call, id);
     if (!detached) return unexpected(detached.error());
     ObjectRow& row = **found;
     row.deleted = true;
-    auto updated = update_object(connection, row);
+    auto updated = unit.update(row);
     if (!updated) return unexpected(updated.error());
     return ok(deleted_stub(id));
   });

@@ -64,7 +64,8 @@ StoreResult<ObjectRow> read_row(const Row& row) {
   object.type = row.get<std::optional<std::string>>(7).value_or("");
   object.status = row.get<std::optional<std::string>>(8).value_or("");
   object.deleted = row.get_bool(9);
-  auto body = parse_document(row.get_text(10), "body");
+  object.stored_body_text = std::string(row.get_text(10));
+  auto body = parse_document(object.stored_body_text, "body");
   if (!body) return unexpected(body.error());
   object.body = std::move(body).value();
   auto internal = parse_document(row.get_text(11), "internal");

@@ -31,6 +31,9 @@ struct ObjectRow {
   // When set, `body` already serialised (and not changed since): written as is, so rows
   // built off the committer thread cost it no serialisation.
   std::string body_text;
+  // The body exactly as read from the store ("" for a row not read): the before-state a
+  // unit of work announces an update's changes against (unit.h). Never written.
+  std::string stored_body_text;
 };
 
 // Which objects a list returns. Owner and kind always; the rest when set.

@@ -1,7 +1,7 @@
 // PaymentIntents: create (optionally confirming), retrieve, update, confirm, capture, cancel,
 // list, and the test endpoint that completes 3-D Secure. Every change runs in one unit of
-// work (`mutate`): the intent, its charge, its balance transaction and its ledger entries
-// commit together. Status rules live in state_machine.h.
+// work (`mutate`): the intent, its charge, its balance transaction, its ledger entries and the
+// events announcing them commit together. Status rules live in state_machine.h.
 //
 // The sandbox card processor answers in-process and at once, so authorization runs inside the
 // unit of work. Issue 6's network connectors cannot: they will record an attempt, call the
@@ -397,19 +397,12 @@ ObjectRow new_charge(const Call& call, const Clock& clock, const ObjectRow& inte
   return row;
 }
 
-// Everything a unit of work needs besides the transaction.
-struct Unit {
-  Services& services;
-  Call& call;
-  ledger::GroupTransaction& transaction;
-  store::Connection& connection() { return transaction.connection(); }
-};
-
 // The caller's intent `id`, read inside the unit, when its status allows `action`; otherwise
 // the reply to give instead (404, or the state error that carries the intent).
-store::StoreResult<Expected<ObjectRow, Reply>> intent_for(Unit& unit, const std::string& id,
+store::StoreResult<Expected<ObjectRow, Reply>> intent_for(Unit& unit, const Call& call,
+                                                          const std::string& id,
                                                           IntentAction action) {
-  auto found = find_owned(unit.connection(), unit.call, "payment_intent", id);
+  auto found = find_owned(unit.connection(), call, "payment_intent", id);
   if (!found) return unexpected(found.error());
   if (!*found) return Expected<ObjectRow, Reply>(unexpected(no_such("payment_intent", id)));
   if (!allows(status_of(**found), action)) {
@@ -418,11 +411,11 @@ store::StoreResult<Expected<ObjectRow, Reply>> intent_for(Unit& unit, const std:
   return Expected<ObjectRow, Reply>(std::move(**found));
 }
 
-store::StoreResult<Reply> intent_reply(Unit& unit, const ObjectRow& intent,
+store::StoreResult<Reply> intent_reply(Unit& unit, const Call& call, const ObjectRow& intent,
                                        const std::vector<std::string>& expand) {
   object body = intent.body;
-  auto expanded = expand_object(unit.connection(), unit.call.auth.merchant_id,
-                                unit.call.auth.livemode, body, expand);
+  auto expanded =
+      expand_object(unit.connection(), call.auth.merchant_id, call.auth.livemode, body, expand);
   if (!expanded) return unexpected(expanded.error());
   return ok(std::move(body));
 }
@@ -551,15 +544,17 @@ ConfirmPlan plan_confirm(Services& services, const Call& call, ObjectRow intent,
 // Carries out a plan inside the unit: posts its entry, writes its rows (the intent inserted
 // when `intent_is_new`, else updated), and answers. Leaves the plan as it was, because the
 // unit runs again if the store retries the group; on the hot path it copies no document.
-store::StoreResult<Reply> apply_confirm(Unit& unit, const ConfirmPlan& plan, bool intent_is_new,
-                                        const std::vector<std::string>& expand,
-                                        const ObjectRow* new_payment_method = nullptr) {
+// `prepared`: the new rows' events, made with the plan.
+store::StoreResult<Reply> apply_confirm(Unit& unit, const Call& call, const ConfirmPlan& plan,
+                                        bool intent_is_new, const std::vector<std::string>& expand,
+                                        const ObjectRow* new_payment_method = nullptr,
+                                        const PreparedEvents* prepared = nullptr) {
   if (plan.refusal && !plan.charge) return *plan.refusal;  // nothing happened
   const ObjectRow& intent = plan.intent;
   std::string internal_text;  // only a hold adds to what the plan decided
   if (plan.entry) {
-    auto posted = unit.transaction.post({*plan.entry});
-    if (!posted) return ledger_refused(unit.call, posted.error());
+    auto posted = unit.post({*plan.entry});
+    if (!posted) return ledger_refused(call, posted.error());
     if (plan.hold) {
       object internal = intent.internal;
       internal["hold_entry_id"] = posted->front().id;
@@ -573,17 +568,14 @@ store::StoreResult<Reply> apply_confirm(Unit& unit, const ConfirmPlan& plan, boo
   if (plan.charge) rows.push_back({&*plan.charge, ""});
   if (plan.balance_transaction) rows.push_back({&*plan.balance_transaction, ""});
   if (intent_is_new) rows.push_back({&intent, internal_text});
-  store::Connection& connection = unit.connection();
   if (!rows.empty()) {
-    if (auto saved = insert_objects(connection, rows); !saved) return unexpected(saved.error());
+    if (auto saved = unit.insert_all(rows, prepared); !saved) return unexpected(saved.error());
   }
   if (!intent_is_new) {
-    if (auto saved = update_object(connection, intent, internal_text); !saved) {
-      return unexpected(saved.error());
-    }
+    if (auto saved = unit.update(intent, internal_text); !saved) return unexpected(saved.error());
   }
   if (plan.refusal) return *plan.refusal;
-  if (!expand.empty()) return intent_reply(unit, intent, expand);
+  if (!expand.empty()) return intent_reply(unit, call, intent, expand);
   Reply reply;
   reply.body_text = intent.body_text;  // frozen by the plan: no copy, no second serialisation
   return reply;
@@ -603,8 +595,9 @@ Reply bad_reference(std::string_view kind, const std::string& id, std::string pa
 }
 
 // The customer named by a parameter, inside the unit: nullopt → the 400 to answer.
-store::StoreResult<std::optional<Reply>> check_customer(Unit& unit, const std::string& id) {
-  auto customer = find_owned(unit.connection(), unit.call, "customer", id);
+store::StoreResult<std::optional<Reply>> check_customer(Unit& unit, const Call& call,
+                                                        const std::string& id) {
+  auto customer = find_owned(unit.connection(), call, "customer", id);
   if (!customer) return unexpected(customer.error());
   if (!*customer || (*customer)->deleted) {
     return std::optional<Reply>(bad_reference("customer", id, "customer"));
@@ -661,27 +654,32 @@ Reply create_intent(Services& services, Call& call) {
     unconfirmed = std::move(intent);
   }
   if (new_method) freeze(*new_method);
+  // The new rows' events too: the committer thread only writes them.
+  std::vector<const ObjectRow*> new_rows;
+  if (new_method) new_rows.push_back(&*new_method);
+  if (plan && plan->charge) new_rows.push_back(&*plan->charge);
+  if (plan && plan->balance_transaction) new_rows.push_back(&*plan->balance_transaction);
+  new_rows.push_back(plan ? &plan->intent : &*unconfirmed);
+  const PreparedEvents prepared =
+      prepare_insert_events(new_rows, services.clock, event_origin(call));
 
-  return mutate(
-      services, call, [&](ledger::GroupTransaction& transaction) -> store::StoreResult<Reply> {
-        Unit unit{services, call, transaction};
-        if (p->customer && !p->customer->empty()) {
-          auto refused = check_customer(unit, *p->customer);
-          if (!refused) return unexpected(refused.error());
-          if (*refused) return std::move(**refused);
-        }
-        if (plan && plan->refusal && !plan->charge) return *plan->refusal;  // writes nothing
-        if (plan) {
-          return apply_confirm(unit, *plan, true, p->expand, new_method ? &*new_method : nullptr);
-        }
-        if (new_method) {
-          if (auto saved = insert_object(unit.connection(), *new_method); !saved)
-            return unexpected(saved.error());
-        }
-        if (auto saved = insert_object(unit.connection(), *unconfirmed); !saved)
-          return unexpected(saved.error());
-        return intent_reply(unit, *unconfirmed, p->expand);
-      });
+  return mutate(services, call, [&](Unit& unit) -> store::StoreResult<Reply> {
+    if (p->customer && !p->customer->empty()) {
+      auto refused = check_customer(unit, call, *p->customer);
+      if (!refused) return unexpected(refused.error());
+      if (*refused) return std::move(**refused);
+    }
+    if (plan && plan->refusal && !plan->charge) return *plan->refusal;  // writes nothing
+    if (plan) {
+      return apply_confirm(unit, call, *plan, true, p->expand, new_method ? &*new_method : nullptr,
+                           &prepared);
+    }
+    std::vector<NewObject> rows;
+    if (new_method) rows.push_back({&*new_method, ""});
+    rows.push_back({&*unconfirmed, ""});
+    if (auto saved = unit.insert_all(rows, &prepared); !saved) return unexpected(saved.error());
+    return intent_reply(unit, call, *unconfirmed, p->expand);
+  });
 }
 
 Reply confirm_intent(Services& services, Call& call) {
@@ -694,111 +692,105 @@ Reply confirm_intent(Services& services, Call& call) {
   const std::string currency = text_of((*before)->body, "currency");
   auto accounts = accounts_for(services, call, currency);
   if (!accounts) return accounts.error();
-  return mutate(
-      services, call, [&](ledger::GroupTransaction& transaction) -> store::StoreResult<Reply> {
-        Unit unit{services, call, transaction};
-        auto loaded = intent_for(unit, id, IntentAction::confirm);
-        if (!loaded) return unexpected(loaded.error());
-        if (!*loaded) return std::move(*loaded).error();
-        ObjectRow& intent = **loaded;
-        if (text_of(intent.body, "currency") != currency) {
-          api::ApiError changed;
-          changed.status = 409;
-          changed.type = "api_error";
-          changed.code = "lock_timeout";
-          changed.message = "The PaymentIntent changed while it was being confirmed; retry.";
-          return fail(changed);
-        }
-        if (p->receipt_email) intent.body["receipt_email"] = optional_text(p->receipt_email);
-        if (p->return_url) intent.internal["return_url"] = *p->return_url;
-        std::string method_id = p->payment_method.value_or(text_of(intent.body, "payment_method"));
-        if (method_id.empty()) {
-          api::ApiError missing = params::Reader::missing("payment_method");
-          missing.message =
-              "You cannot confirm this PaymentIntent because it's missing a payment method. To "
-              "confirm the PaymentIntent with " +
-              call.auth.merchant_id +
-              ", specify a payment method attached to this customer along "
-              "with the customer ID.";
-          return fail(missing);
-        }
-        auto resolved = resolve_payment_method(unit.connection(), call, services.clock, method_id);
-        if (!resolved) return unexpected(resolved.error());
-        if (!*resolved) return bad_reference("payment_method", method_id, "payment_method");
-        if (status_of(intent) == IntentStatus::requires_action && p->payment_method) {
-          intent.internal.erase("authenticated");  // a new method needs its own authentication
-        }
-        ConfirmPlan plan = plan_confirm(services, call, std::move(intent), **resolved, *accounts);
-        return apply_confirm(unit, plan, false, p->expand);
-      });
+  return mutate(services, call, [&](Unit& unit) -> store::StoreResult<Reply> {
+    auto loaded = intent_for(unit, call, id, IntentAction::confirm);
+    if (!loaded) return unexpected(loaded.error());
+    if (!*loaded) return std::move(*loaded).error();
+    ObjectRow& intent = **loaded;
+    if (text_of(intent.body, "currency") != currency) {
+      api::ApiError changed;
+      changed.status = 409;
+      changed.type = "api_error";
+      changed.code = "lock_timeout";
+      changed.message = "The PaymentIntent changed while it was being confirmed; retry.";
+      return fail(changed);
+    }
+    if (p->receipt_email) intent.body["receipt_email"] = optional_text(p->receipt_email);
+    if (p->return_url) intent.internal["return_url"] = *p->return_url;
+    std::string method_id = p->payment_method.value_or(text_of(intent.body, "payment_method"));
+    if (method_id.empty()) {
+      api::ApiError missing = params::Reader::missing("payment_method");
+      missing.message =
+          "You cannot confirm this PaymentIntent because it's missing a payment method. To "
+          "confirm the PaymentIntent with " +
+          call.auth.merchant_id +
+          ", specify a payment method attached to this customer along "
+          "with the customer ID.";
+      return fail(missing);
+    }
+    auto resolved = resolve_payment_method(unit, call, services.clock, method_id);
+    if (!resolved) return unexpected(resolved.error());
+    if (!*resolved) return bad_reference("payment_method", method_id, "payment_method");
+    if (status_of(intent) == IntentStatus::requires_action && p->payment_method) {
+      intent.internal.erase("authenticated");  // a new method needs its own authentication
+    }
+    ConfirmPlan plan = plan_confirm(services, call, std::move(intent), **resolved, *accounts);
+    return apply_confirm(unit, call, plan, false, p->expand);
+  });
 }
 
 Reply update_intent(Services& services, Call& call) {
   auto p = read_intent_params(call, Endpoint::update);
   if (!p) return param_error_reply(p.error());
   const std::string id(call.request.path_param("id"));
-  return mutate(
-      services, call, [&](ledger::GroupTransaction& transaction) -> store::StoreResult<Reply> {
-        Unit unit{services, call, transaction};
-        const bool payment_fields = p->amount || p->currency || p->customer || p->payment_method ||
-                                    p->capture_method || p->statement_descriptor ||
-                                    p->statement_descriptor_suffix;
-        auto loaded = intent_for(
-            unit, id,
-            payment_fields ? IntentAction::update_payment : IntentAction::update_descriptive);
-        if (!loaded) return unexpected(loaded.error());
-        if (!*loaded) return std::move(*loaded).error();
-        ObjectRow& intent = **loaded;
-        object& body = intent.body;
-        if (p->amount || p->currency) {
-          const std::int64_t amount = p->amount.value_or(int_of(body, "amount"));
-          const std::string currency = p->currency.value_or(text_of(body, "currency"));
-          if (auto small = check_minimum(amount, currency)) return fail(*small);
-        }
-        if (p->amount) body["amount"] = *p->amount;
-        if (p->currency) body["currency"] = *p->currency;
-        if (p->customer) {
-          if (!p->customer->empty()) {
-            auto refused = check_customer(unit, *p->customer);
-            if (!refused) return unexpected(refused.error());
-            if (*refused) return std::move(**refused);
-          }
-          body["customer"] = optional_text(p->customer);
-          intent.customer_id = *p->customer;
-        }
-        if (p->description) body["description"] = optional_text(p->description);
-        if (p->metadata) apply_metadata(body["metadata"].as_object(), *p->metadata);
-        if (p->capture_method) body["capture_method"] = *p->capture_method;
-        if (p->receipt_email) body["receipt_email"] = optional_text(p->receipt_email);
-        if (p->statement_descriptor)
-          body["statement_descriptor"] = optional_text(p->statement_descriptor);
-        if (p->statement_descriptor_suffix) {
-          body["statement_descriptor_suffix"] = optional_text(p->statement_descriptor_suffix);
-        }
-        if (p->payment_method) {
-          if (p->payment_method->empty()) {
-            body["payment_method"] = nullptr;
-            set_status(intent, IntentStatus::requires_payment_method);
-          } else {
-            auto resolved =
-                resolve_payment_method(unit.connection(), call, services.clock, *p->payment_method);
-            if (!resolved) return unexpected(resolved.error());
-            if (!*resolved)
-              return bad_reference("payment_method", *p->payment_method, "payment_method");
-            body["payment_method"] = (*resolved)->id;
-            set_status(intent, IntentStatus::requires_confirmation);
-          }
-          body["next_action"] = nullptr;
-          intent.internal.erase("authenticated");
-        } else if (payment_fields && status_of(intent) == IntentStatus::requires_action) {
-          // Changing what is paid voids the customer's authentication: confirm again.
-          body["next_action"] = nullptr;
-          set_status(intent, IntentStatus::requires_confirmation);
-        }
-        if (auto saved = update_object(unit.connection(), intent); !saved)
-          return unexpected(saved.error());
-        return intent_reply(unit, intent, p->expand);
-      });
+  return mutate(services, call, [&](Unit& unit) -> store::StoreResult<Reply> {
+    const bool payment_fields = p->amount || p->currency || p->customer || p->payment_method ||
+                                p->capture_method || p->statement_descriptor ||
+                                p->statement_descriptor_suffix;
+    auto loaded = intent_for(
+        unit, call, id,
+        payment_fields ? IntentAction::update_payment : IntentAction::update_descriptive);
+    if (!loaded) return unexpected(loaded.error());
+    if (!*loaded) return std::move(*loaded).error();
+    ObjectRow& intent = **loaded;
+    object& body = intent.body;
+    if (p->amount || p->currency) {
+      const std::int64_t amount = p->amount.value_or(int_of(body, "amount"));
+      const std::string currency = p->currency.value_or(text_of(body, "currency"));
+      if (auto small = check_minimum(amount, currency)) return fail(*small);
+    }
+    if (p->amount) body["amount"] = *p->amount;
+    if (p->currency) body["currency"] = *p->currency;
+    if (p->customer) {
+      if (!p->customer->empty()) {
+        auto refused = check_customer(unit, call, *p->customer);
+        if (!refused) return unexpected(refused.error());
+        if (*refused) return std::move(**refused);
+      }
+      body["customer"] = optional_text(p->customer);
+      intent.customer_id = *p->customer;
+    }
+    if (p->description) body["description"] = optional_text(p->description);
+    if (p->metadata) apply_metadata(body["metadata"].as_object(), *p->metadata);
+    if (p->capture_method) body["capture_method"] = *p->capture_method;
+    if (p->receipt_email) body["receipt_email"] = optional_text(p->receipt_email);
+    if (p->statement_descriptor)
+      body["statement_descriptor"] = optional_text(p->statement_descriptor);
+    if (p->statement_descriptor_suffix) {
+      body["statement_descriptor_suffix"] = optional_text(p->statement_descriptor_suffix);
+    }
+    if (p->payment_method) {
+      if (p->payment_method->empty()) {
+        body["payment_method"] = nullptr;
+        set_status(intent, IntentStatus::requires_payment_method);
+      } else {
+        auto resolved = resolve_payment_method(unit, call, services.clock, *p->payment_method);
+        if (!resolved) return unexpected(resolved.error());
+        if (!*resolved)
+          return bad_reference("payment_method", *p->payment_method, "payment_method");
+        body["payment_method"] = (*resolved)->id;
+        set_status(intent, IntentStatus::requires_confirmation);
+      }
+      body["next_action"] = nullptr;
+      intent.internal.erase("authenticated");
+    } else if (payment_fields && status_of(intent) == IntentStatus::requires_action) {
+      // Changing what is paid voids the customer's authentication: confirm again.
+      body["next_action"] = nullptr;
+      set_status(intent, IntentStatus::requires_confirmation);
+    }
+    if (auto saved = unit.update(intent); !saved) return unexpected(saved.error());
+    return intent_reply(unit, call, intent, p->expand);
+  });
 }
 
 // The shape every action on one intent shares: finish reading the parameters (expand, then
@@ -817,14 +809,12 @@ Expected<std::vector<std::string>, Reply> finish_intent_params(params::Reader& r
 Reply run_on_intent(Services& services, Call& call, IntentAction action,
                     const std::vector<std::string>& expand, const IntentBody& body) {
   const std::string id(call.request.path_param("id"));
-  return mutate(services, call,
-                [&](ledger::GroupTransaction& transaction) -> store::StoreResult<Reply> {
-                  Unit unit{services, call, transaction};
-                  auto loaded = intent_for(unit, id, action);
-                  if (!loaded) return unexpected(loaded.error());
-                  if (!*loaded) return std::move(*loaded).error();
-                  return body(unit, **loaded, expand);
-                });
+  return mutate(services, call, [&](Unit& unit) -> store::StoreResult<Reply> {
+    auto loaded = intent_for(unit, call, id, action);
+    if (!loaded) return unexpected(loaded.error());
+    if (!*loaded) return std::move(*loaded).error();
+    return body(unit, **loaded, expand);
+  });
 }
 
 Reply act_on_intent(Services& services, Call& call, params::Reader& reader, IntentAction action,
@@ -838,27 +828,25 @@ Reply act_on_intent(Services& services, Call& call, params::Reader& reader, Inte
 // (an already expired hold is released), shows the uncaptured charge as refunded in full as
 // Stripe does, and writes both. The status allows cancelling (checked by the caller). Returns
 // the ledger's refusal, which would be a bug, instead of writing anything.
-store::StoreResult<std::optional<ledger::LedgerError>> cancel_in_unit(
-    ledger::GroupTransaction& transaction, ObjectRow& intent, std::int64_t now_seconds,
-    value reason) {
-  store::Connection& connection = transaction.connection();
+store::StoreResult<std::optional<ledger::LedgerError>> cancel_in_unit(Unit& unit, ObjectRow& intent,
+                                                                      std::int64_t now_seconds,
+                                                                      value reason) {
   if (status_of(intent) == IntentStatus::requires_capture) {
     ledger::EntrySpec release;
     release.kind = ledger::EntryKind::void_pending;
     release.pending_entry_id = text_of(intent.internal, "hold_entry_id");
     release.description = "cancel " + intent.id;
-    auto posted = transaction.post({release});
+    auto posted = unit.post({release});
     if (!posted && posted.error().code != "hold_expired") {
       return std::optional<ledger::LedgerError>(posted.error());
     }
     // The intent's own charge: same merchant and mode by construction.
-    auto charge = select_object(connection, text_of(intent.body, "latest_charge"));
+    auto charge = select_object(unit.connection(), text_of(intent.body, "latest_charge"));
     if (!charge) return unexpected(charge.error());
     if (*charge) {
       (*charge)->body["refunded"] = true;
       (*charge)->body["amount_refunded"] = int_of((*charge)->body, "amount");
-      if (auto saved = update_object(connection, **charge); !saved)
-        return unexpected(saved.error());
+      if (auto saved = unit.update(**charge); !saved) return unexpected(saved.error());
     }
   }
   set_status(intent, IntentStatus::canceled);
@@ -866,7 +854,7 @@ store::StoreResult<std::optional<ledger::LedgerError>> cancel_in_unit(
   intent.body["cancellation_reason"] = std::move(reason);
   intent.body["amount_capturable"] = 0;
   intent.body["next_action"] = nullptr;
-  if (auto saved = update_object(connection, intent); !saved) return unexpected(saved.error());
+  if (auto saved = unit.update(intent); !saved) return unexpected(saved.error());
   return std::optional<ledger::LedgerError>{};
 }
 
@@ -885,7 +873,6 @@ Reply capture_intent(Services& services, Call& call) {
       services, call, reader, IntentAction::capture,
       [&](Unit& unit, ObjectRow& intent,
           const std::vector<std::string>& expand) -> store::StoreResult<Reply> {
-        ledger::GroupTransaction& transaction = unit.transaction;
         const std::int64_t capturable = int_of(intent.body, "amount_capturable");
         const std::int64_t amount = amount_to_capture->value_or(capturable);
         if (amount > capturable) {
@@ -908,11 +895,11 @@ Reply capture_intent(Services& services, Call& call) {
         capture.pending_entry_id = text_of(intent.internal, "hold_entry_id");
         capture.post_amount = amount;
         capture.description = "capture " + (*charge)->id;
-        auto posted = transaction.post({capture});
+        auto posted = unit.post({capture});
         if (!posted) {
           if (posted.error().code == "hold_expired") {
             // The authorization lapsed: Stripe cancels such an intent.
-            auto canceled = cancel_in_unit(transaction, intent, call.now_seconds(), "automatic");
+            auto canceled = cancel_in_unit(unit, intent, call.now_seconds(), "automatic");
             if (!canceled) return unexpected(canceled.error());
             if (*canceled) return ledger_refused(call, **canceled);
             Reply reply = fail(invalid("",
@@ -941,13 +928,10 @@ Reply capture_intent(Services& services, Call& call) {
         if (*metadata) apply_metadata(body["metadata"].as_object(), **metadata);
         if (*descriptor) body["statement_descriptor"] = optional_text(*descriptor);
         set_status(intent, IntentStatus::succeeded);
-        if (auto saved = insert_object(unit.connection(), balance_transaction); !saved)
-          return unexpected(saved.error());
-        if (auto saved = update_object(unit.connection(), **charge); !saved)
-          return unexpected(saved.error());
-        if (auto saved = update_object(unit.connection(), intent); !saved)
-          return unexpected(saved.error());
-        return intent_reply(unit, intent, expand);
+        if (auto saved = unit.insert(balance_transaction); !saved) return unexpected(saved.error());
+        if (auto saved = unit.update(**charge); !saved) return unexpected(saved.error());
+        if (auto saved = unit.update(intent); !saved) return unexpected(saved.error());
+        return intent_reply(unit, call, intent, expand);
       });
 }
 
@@ -959,13 +943,12 @@ Reply cancel_intent(Services& services, Call& call) {
   return act_on_intent(services, call, reader, IntentAction::cancel,
                        [&](Unit& unit, ObjectRow& intent,
                            const std::vector<std::string>& expand) -> store::StoreResult<Reply> {
-                         ledger::GroupTransaction& transaction = unit.transaction;
                          auto canceled =
-                             cancel_in_unit(transaction, intent, call.now_seconds(),
+                             cancel_in_unit(unit, intent, call.now_seconds(),
                                             reason->has_value() ? value(**reason) : value(nullptr));
                          if (!canceled) return unexpected(canceled.error());
                          if (*canceled) return ledger_refused(call, **canceled);
-                         return intent_reply(unit, intent, expand);
+                         return intent_reply(unit, call, intent, expand);
                        });
 }
 
@@ -1007,9 +990,8 @@ Reply authenticate_intent(Services& services, Call& call) {
           intent.body["next_action"] = nullptr;
           intent.body["payment_method"] = nullptr;
           set_status(intent, IntentStatus::requires_payment_method);
-          if (auto saved = update_object(unit.connection(), intent); !saved)
-            return unexpected(saved.error());
-          return intent_reply(unit, intent, expand);
+          if (auto saved = unit.update(intent); !saved) return unexpected(saved.error());
+          return intent_reply(unit, call, intent, expand);
         }
         auto method = find_owned(unit.connection(), call, "payment_method",
                                  text_of(intent.body, "payment_method"));
@@ -1020,7 +1002,7 @@ Reply authenticate_intent(Services& services, Call& call) {
         }
         intent.internal["authenticated"] = true;
         ConfirmPlan plan = plan_confirm(services, call, std::move(intent), **method, *accounts);
-        return apply_confirm(unit, plan, false, expand);
+        return apply_confirm(unit, call, plan, false, expand);
       });
 }
 
@@ -1060,7 +1042,8 @@ store::StoreResult<std::size_t> cancel_lapsed_authorizations(Services& services,
     auto ran =
         services.ledger.run([&](ledger::GroupTransaction& transaction) -> store::StoreResult<void> {
           done = false;
-          auto found = select_object(transaction.connection(), id);
+          Unit unit(transaction, services.clock, EventOrigin{});  // housekeeping: no request
+          auto found = select_object(unit.connection(), id);
           if (!found) return unexpected(found.error());
           // Captured or canceled meanwhile, or confirmed later than it was created: not yet due.
           if (!*found || (*found)->status != "requires_capture" ||
@@ -1068,11 +1051,14 @@ store::StoreResult<std::size_t> cancel_lapsed_authorizations(Services& services,
             return {};
           }
           ObjectRow& intent = **found;
-          auto result = cancel_in_unit(transaction, intent, now_ms / 1000, "automatic");
+          auto result = cancel_in_unit(unit, intent, now_ms / 1000, "automatic");
           if (!result) return unexpected(result.error());
           if (*result) {
             return store::store_fail(store::ErrorKind::other, "cancelling lapsed authorization " +
                                                                   id + ": " + (*result)->message);
+          }
+          if (auto announced = unit.write_events(); !announced) {
+            return unexpected(announced.error());
           }
           done = true;
           return {};

@@ -34,7 +34,6 @@ namespace {
 
 using boost::json::array;
 using boost::json::object;
-using Transaction = ledger::GroupTransaction;
 
 constexpr std::string_view kKind = "payment_method";
 constexpr std::string_view kCustomerKind = "customer";
@@ -307,7 +306,7 @@ Reply create_payment_method(Services& services, Call& call) {
   auto parsed = read_create(call);
   if (!parsed) return fail(parsed.error());
   const CreateParams& request = *parsed;
-  return mutate(services, call, [&](Transaction& transaction) -> store::StoreResult<Reply> {
+  return mutate(services, call, [&](Unit& unit) -> store::StoreResult<Reply> {
     ObjectRow row = card_payment_method(call, request.card, services.clock);
     // Only the CVC's shape was checked: the sandbox has no issuer to ask, and a test card's
     // CVC always matches, so "pass" is what Stripe's test mode reports too.
@@ -316,9 +315,9 @@ Reply create_payment_method(Services& services, Call& call) {
     }
     if (request.billing) apply_billing(row.body, *request.billing);
     if (request.metadata) apply_metadata(row.body["metadata"].as_object(), *request.metadata);
-    auto inserted = insert_object(transaction.connection(), row);
+    auto inserted = unit.insert(row);
     if (!inserted) return unexpected(inserted.error());
-    return reply_with(transaction.connection(), call, std::move(row.body), request.expand);
+    return reply_with(unit.connection(), call, std::move(row.body), request.expand);
   });
 }
 
@@ -404,8 +403,8 @@ Reply update_payment_method(Services& services, Call& call) {
   if (!parsed) return fail(parsed.error());
   const UpdateParams& request = *parsed;
   const std::string id(call.request.path_param("id"));
-  return mutate(services, call, [&](Transaction& transaction) -> store::StoreResult<Reply> {
-    store::Connection& connection = transaction.connection();
+  return mutate(services, call, [&](Unit& unit) -> store::StoreResult<Reply> {
+    store::Connection& connection = unit.connection();
     auto found = find_owned(connection, call, kKind, id);
     if (!found) return unexpected(found.error());
     if (!*found) return no_such(kShownKind, id);
@@ -428,7 +427,7 @@ Reply update_payment_method(Services& services, Call& call) {
       apply_metadata(metadata, *request.metadata);
       if (auto too_many = check_metadata_size(metadata)) return fail(*too_many);
     }
-    auto updated = update_object(connection, row);
+    auto updated = unit.update(row);
     if (!updated) return unexpected(updated.error());
     return reply_with(connection, call, std::move(row.body), request.expand);
   });
@@ -449,8 +448,8 @@ Reply attach_payment_method(Services& services, Call& call) {
   if (!expand) return fail(expand.error());
   if (auto unknown = reader.finish()) return fail(*unknown);
   const std::string id(call.request.path_param("id"));
-  return mutate(services, call, [&](Transaction& transaction) -> store::StoreResult<Reply> {
-    store::Connection& connection = transaction.connection();
+  return mutate(services, call, [&](Unit& unit) -> store::StoreResult<Reply> {
+    store::Connection& connection = unit.connection();
     auto found = find_owned(connection, call, kKind, id);
     if (!found) return unexpected(found.error());
     if (!*found && !is_test_id(call, id)) return no_such(kShownKind, id);
@@ -468,12 +467,12 @@ Reply attach_payment_method(Services& services, Call& call) {
           "The payment method you provided has already been attached to a customer."));
     }
     // Only now, when the attach cannot fail, does a test id become a stored object.
-    auto resolved = resolve_payment_method(connection, call, services.clock, id);
+    auto resolved = resolve_payment_method(unit, call, services.clock, id);
     if (!resolved) return unexpected(resolved.error());
     assert(*resolved);
     ObjectRow& row = **resolved;
     set_customer(row, *customer_id);
-    auto updated = update_object(connection, row);
+    auto updated = unit.update(row);
     if (!updated) return unexpected(updated.error());
     return reply_with(connection, call, std::move(row.body), *expand);
   });
@@ -483,8 +482,8 @@ Reply detach_payment_method(Services& services, Call& call) {
   auto expand = read_expand_only(call, kKind);
   if (!expand) return fail(expand.error());
   const std::string id(call.request.path_param("id"));
-  return mutate(services, call, [&](Transaction& transaction) -> store::StoreResult<Reply> {
-    store::Connection& connection = transaction.connection();
+  return mutate(services, call, [&](Unit& unit) -> store::StoreResult<Reply> {
+    store::Connection& connection = unit.connection();
     auto found = find_owned(connection, call, kKind, id);
     if (!found) return unexpected(found.error());
     if (!*found) return no_such(kShownKind, id);
@@ -503,13 +502,13 @@ Reply detach_payment_method(Services& services, Call& call) {
         boost::json::value& current = settings->as_object()["default_payment_method"];
         if (current.is_string() && current.as_string() == id) {
           current = nullptr;
-          auto updated = update_object(connection, **customer);
+          auto updated = unit.update(**customer);
           if (!updated) return unexpected(updated.error());
         }
       }
     }
     set_customer(row, "");
-    auto updated = update_object(connection, row);
+    auto updated = unit.update(row);
     if (!updated) return unexpected(updated.error());
     return reply_with(connection, call, std::move(row.body), *expand);
   });
@@ -626,17 +625,16 @@ TestCard card_of(const ObjectRow& payment_method) {
   return out;
 }
 
-store::StoreResult<std::optional<ObjectRow>> resolve_payment_method(store::Connection& connection,
-                                                                    const Call& call,
+store::StoreResult<std::optional<ObjectRow>> resolve_payment_method(Unit& unit, const Call& call,
                                                                     const Clock& clock,
                                                                     const std::string& id) {
-  auto owned = find_owned(connection, call, kKind, id);
+  auto owned = find_owned(unit.connection(), call, kKind, id);
   if (!owned) return unexpected(owned.error());
   if (*owned || call.auth.livemode) return owned;
   const auto card = test_card_for_id(id, utc_year_month(call.now_unix_ms).year);
   if (!card) return std::optional<ObjectRow>();
   ObjectRow row = card_payment_method(call, *card, clock);
-  auto inserted = insert_object(connection, row);
+  auto inserted = unit.insert(row);
   if (!inserted) return unexpected(inserted.error());
   return std::optional<ObjectRow>(std::move(row));
 }

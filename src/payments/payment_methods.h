@@ -24,8 +24,7 @@ TestCard card_of(const ObjectRow& payment_method);
 // Resolves a `payment_method` parameter inside a unit of work: an id of the caller's
 // PaymentMethod, or in test mode one of Stripe's test ids (`pm_card_visa`, `tok_visa`, ...),
 // for which a new PaymentMethod is inserted. nullopt when it names nothing.
-store::StoreResult<std::optional<ObjectRow>> resolve_payment_method(store::Connection& connection,
-                                                                    const Call& call,
+store::StoreResult<std::optional<ObjectRow>> resolve_payment_method(Unit& unit, const Call& call,
                                                                     const Clock& clock,
                                                                     const std::string& id);
 

@@ -97,80 +97,72 @@ Reply create_refund(Services& services, Call& call) {
                                         ledger_currency(text_of((*target)->body, "currency")));
   if (!accounts) return ledger_refused(call, accounts.error());
 
-  return mutate(
-      services, call, [&](ledger::GroupTransaction& transaction) -> store::StoreResult<Reply> {
-        store::Connection& connection = transaction.connection();
-        std::string charge_to_refund = charge_id->value_or("");
-        if (!charge_to_refund.empty()) {
-          // as given
-        } else {
-          auto intent = find_owned(connection, call, "payment_intent", lookup_id);
-          if (!intent) return unexpected(intent.error());
-          if (!*intent || text_of((*intent)->body, "status") != "succeeded") {
-            return fail(
-                refund_error("charge_not_refundable",
-                             "This PaymentIntent does not have a successful charge to refund.",
-                             "payment_intent"));
-          }
-          charge_to_refund = text_of((*intent)->body, "latest_charge");
-        }
-        auto found = find_owned(connection, call, "charge", charge_to_refund);
-        if (!found) return unexpected(found.error());
-        if (!*found) {
-          Reply reply = no_such("charge", charge_to_refund, "charge");
-          reply.status = 400;
-          return reply;
-        }
-        ObjectRow& charge = **found;
-        const std::int64_t captured = int_of(charge.body, "amount_captured");
-        const std::int64_t refunded = int_of(charge.body, "amount_refunded");
-        if (!bool_of(charge.body, "captured") || charge.status != "succeeded") {
-          return fail(
-              refund_error("charge_not_refundable",
-                           "Charge " + charge.id +
-                               " has not been captured; cancel its PaymentIntent to release "
-                               "the authorization instead.",
-                           "charge"));
-        }
-        if (refunded >= captured) {
-          return fail(refund_error("charge_already_refunded",
-                                   "Charge " + charge.id + " has already been refunded.",
-                                   "charge"));
-        }
-        const std::int64_t to_refund = amount->value_or(captured - refunded);
-        if (to_refund > captured - refunded) {
-          return fail(refund_error("amount_too_large",
-                                   "Refund amount (" + std::to_string(to_refund) +
-                                       ") is greater than unrefunded amount on charge (" +
-                                       std::to_string(captured - refunded) + ")",
-                                   "amount"));
-        }
-        ObjectRow refund = new_refund(call, services.clock, charge, to_refund, *reason);
-        if (*metadata) apply_metadata(refund.body["metadata"].as_object(), **metadata);
-        auto posted =
-            transaction.post({transfer(accounts->balance_available, accounts->card_clearing,
-                                       to_refund, "refund " + refund.id)});
-        if (!posted) return ledger_refused(call, posted.error());
-        refund.internal["ledger_entry_id"] = posted->front().id;
-        const std::string currency = text_of(charge.body, "currency");
-        ObjectRow balance_transaction =
-            new_balance_transaction(call, services.clock, -to_refund, currency, "refund", refund.id,
-                                    "available", call.now_seconds(), "REFUND FOR CHARGE");
-        refund.body["balance_transaction"] = balance_transaction.id;
-        charge.body["amount_refunded"] = refunded + to_refund;
-        charge.body["refunded"] = refunded + to_refund == captured;
-        if (auto saved = insert_object(connection, refund); !saved)
-          return unexpected(saved.error());
-        if (auto saved = insert_object(connection, balance_transaction); !saved)
-          return unexpected(saved.error());
-        if (auto saved = update_object(connection, charge); !saved)
-          return unexpected(saved.error());
-        object body = refund.body;
-        auto expanded =
-            expand_object(connection, call.auth.merchant_id, call.auth.livemode, body, *expand);
-        if (!expanded) return unexpected(expanded.error());
-        return ok(std::move(body));
-      });
+  return mutate(services, call, [&](Unit& unit) -> store::StoreResult<Reply> {
+    store::Connection& connection = unit.connection();
+    std::string charge_to_refund = charge_id->value_or("");
+    if (!charge_to_refund.empty()) {
+      // as given
+    } else {
+      auto intent = find_owned(connection, call, "payment_intent", lookup_id);
+      if (!intent) return unexpected(intent.error());
+      if (!*intent || text_of((*intent)->body, "status") != "succeeded") {
+        return fail(refund_error("charge_not_refundable",
+                                 "This PaymentIntent does not have a successful charge to refund.",
+                                 "payment_intent"));
+      }
+      charge_to_refund = text_of((*intent)->body, "latest_charge");
+    }
+    auto found = find_owned(connection, call, "charge", charge_to_refund);
+    if (!found) return unexpected(found.error());
+    if (!*found) {
+      Reply reply = no_such("charge", charge_to_refund, "charge");
+      reply.status = 400;
+      return reply;
+    }
+    ObjectRow& charge = **found;
+    const std::int64_t captured = int_of(charge.body, "amount_captured");
+    const std::int64_t refunded = int_of(charge.body, "amount_refunded");
+    if (!bool_of(charge.body, "captured") || charge.status != "succeeded") {
+      return fail(refund_error("charge_not_refundable",
+                               "Charge " + charge.id +
+                                   " has not been captured; cancel its PaymentIntent to release "
+                                   "the authorization instead.",
+                               "charge"));
+    }
+    if (refunded >= captured) {
+      return fail(refund_error("charge_already_refunded",
+                               "Charge " + charge.id + " has already been refunded.", "charge"));
+    }
+    const std::int64_t to_refund = amount->value_or(captured - refunded);
+    if (to_refund > captured - refunded) {
+      return fail(refund_error("amount_too_large",
+                               "Refund amount (" + std::to_string(to_refund) +
+                                   ") is greater than unrefunded amount on charge (" +
+                                   std::to_string(captured - refunded) + ")",
+                               "amount"));
+    }
+    ObjectRow refund = new_refund(call, services.clock, charge, to_refund, *reason);
+    if (*metadata) apply_metadata(refund.body["metadata"].as_object(), **metadata);
+    auto posted = unit.post({transfer(accounts->balance_available, accounts->card_clearing,
+                                      to_refund, "refund " + refund.id)});
+    if (!posted) return ledger_refused(call, posted.error());
+    refund.internal["ledger_entry_id"] = posted->front().id;
+    const std::string currency = text_of(charge.body, "currency");
+    ObjectRow balance_transaction =
+        new_balance_transaction(call, services.clock, -to_refund, currency, "refund", refund.id,
+                                "available", call.now_seconds(), "REFUND FOR CHARGE");
+    refund.body["balance_transaction"] = balance_transaction.id;
+    charge.body["amount_refunded"] = refunded + to_refund;
+    charge.body["refunded"] = refunded + to_refund == captured;
+    if (auto saved = unit.insert(refund); !saved) return unexpected(saved.error());
+    if (auto saved = unit.insert(balance_transaction); !saved) return unexpected(saved.error());
+    if (auto saved = unit.update(charge); !saved) return unexpected(saved.error());
+    object body = refund.body;
+    auto expanded =
+        expand_object(connection, call.auth.merchant_id, call.auth.livemode, body, *expand);
+    if (!expanded) return unexpected(expanded.error());
+    return ok(std::move(body));
+  });
 }
 
 Reply update_refund(Services& services, Call& call) {
@@ -181,21 +173,19 @@ Reply update_refund(Services& services, Call& call) {
   if (!expand) return fail(expand.error());
   if (auto unknown = reader.finish()) return fail(*unknown);
   const std::string id(call.request.path_param("id"));
-  return mutate(
-      services, call, [&](ledger::GroupTransaction& transaction) -> store::StoreResult<Reply> {
-        store::Connection& connection = transaction.connection();
-        auto found = find_owned(connection, call, "refund", id);
-        if (!found) return unexpected(found.error());
-        if (!*found) return no_such("refund", id);
-        if (*metadata) apply_metadata((*found)->body["metadata"].as_object(), **metadata);
-        if (auto saved = update_object(connection, **found); !saved)
-          return unexpected(saved.error());
-        object body = (*found)->body;
-        auto expanded =
-            expand_object(connection, call.auth.merchant_id, call.auth.livemode, body, *expand);
-        if (!expanded) return unexpected(expanded.error());
-        return ok(std::move(body));
-      });
+  return mutate(services, call, [&](Unit& unit) -> store::StoreResult<Reply> {
+    store::Connection& connection = unit.connection();
+    auto found = find_owned(connection, call, "refund", id);
+    if (!found) return unexpected(found.error());
+    if (!*found) return no_such("refund", id);
+    if (*metadata) apply_metadata((*found)->body["metadata"].as_object(), **metadata);
+    if (auto saved = unit.update(**found); !saved) return unexpected(saved.error());
+    object body = (*found)->body;
+    auto expanded =
+        expand_object(connection, call.auth.merchant_id, call.auth.livemode, body, *expand);
+    if (!expanded) return unexpected(expanded.error());
+    return ok(std::move(body));
+  });
 }
 
 Reply list_refunds(Services& services, Call& call) {

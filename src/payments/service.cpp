@@ -127,6 +127,10 @@ void add_route(api::Router& router, Services& services, std::string_view method,
              });
 }
 
+EventOrigin event_origin(const Call& call) {
+  return EventOrigin{call.request.request_id, call.idempotency_key};
+}
+
 Reply mutate(Services& services, Call& call, const MutationBody& body) {
   std::optional<Reply> reply;
   bool key_taken = false;
@@ -143,8 +147,11 @@ Reply mutate(Services& services, Call& call, const MutationBody& body) {
             return {};
           }
         }
-        auto produced = body(transaction);
+        Unit unit(transaction, services.clock, event_origin(call));
+        auto produced = body(unit);
         if (!produced) return unexpected(produced.error());
+        // Written only when the body succeeded, and never by a replay (which runs no body).
+        if (auto announced = unit.write_events(); !announced) return unexpected(announced.error());
         reply = std::move(produced).value();
         if (!call.idempotency_key.empty()) return save_reply(connection, call, *reply);
         return {};

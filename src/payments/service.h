@@ -3,8 +3,9 @@
 // A request flows through one pipeline (service.cpp): authenticate the key, decode the
 // parameters, apply Idempotency-Key rules, run the handler, answer JSON. Handlers that change
 // anything do it in one unit of work on the ledger's group commit (Ledger::run, via
-// `mutate`): the objects they write, the ledger entries that move money and the stored
-// response to the request's idempotency key commit in one transaction.
+// `mutate`): the objects they write, the events that announce those changes (unit.h), the
+// ledger entries that move money and the stored response to the request's idempotency key
+// commit in one transaction.
 #pragma once
 
 #include <boost/json/object.hpp>
@@ -22,6 +23,7 @@
 #include "merchant/merchant.h"
 #include "payments/ledger_accounts.h"
 #include "payments/sandbox_card.h"
+#include "payments/unit.h"
 #include "store/store.h"
 
 namespace till::payments {
@@ -96,14 +98,18 @@ using CallHandler = std::function<Reply(Services&, Call&)>;
 void add_route(api::Router& router, Services& services, std::string_view method,
                std::string_view pattern, CallHandler handler);
 
-// The body of a unit of work: reads and writes through the transaction, returns the reply
-// (which, when the request has an idempotency key, is stored with the changes unless it is
-// a 5xx). A store error fails the unit and the reply becomes 503.
-using MutationBody = std::function<store::StoreResult<Reply>(ledger::GroupTransaction&)>;
+// The body of a unit of work: reads and writes through the unit, returns the reply (which,
+// when the request has an idempotency key, is stored with the changes unless it is a 5xx).
+// A store error fails the unit and the reply becomes 503.
+using MutationBody = std::function<store::StoreResult<Reply>(Unit&)>;
 
 // Runs `body` as one group-committed unit of work with the request's idempotency key
 // claimed first: when another request already holds the key, nothing runs and the stored
-// answer is replayed (or refused as a mismatch).
+// answer is replayed (or refused as a mismatch). The events of the body's changes are
+// written after it returns, before its reply is stored (unit.h).
 Reply mutate(Services& services, Call& call, const MutationBody& body);
+
+// The request behind a unit's events: its Request-Id and Idempotency-Key.
+EventOrigin event_origin(const Call& call);
 
 }  // namespace till::payments
