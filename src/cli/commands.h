@@ -38,6 +38,15 @@ struct BenchLedgerOptions {
 // docs/benchmarks.md). Writes benchmark accounts and entries into the configured database.
 int run_bench_ledger(const config::ConfigSources& sources, const BenchLedgerOptions& options);
 
+struct BenchWebhooksOptions {
+  std::uint64_t events = 100'000;
+  int receiver_threads = 1;          // I/O threads of the in-process receiver
+  std::int64_t timeout_seconds = 600;  // give up (and fail) after this long
+};
+// `till bench webhooks`: delivers a backlog of events to an in-process receiver and reports
+// deliveries/s and the time to drain it (see docs/benchmarks.md).
+int run_bench_webhooks(const config::ConfigSources& sources, const BenchWebhooksOptions& options);
+
 // Loads configuration and prints every problem to stderr. nullopt when there were problems.
 std::optional<config::Config> load_config_or_report(const config::ConfigSources& sources);
 

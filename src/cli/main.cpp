@@ -103,6 +103,21 @@ int main(int argc, char** argv) {
   bench_ledger->add_option(
       "--acks-file", bench_options.acks_file,
       "Append the id of every acknowledged (durably committed) entry to this file");
+  ConfigFlags bench_webhooks_flags;
+  till::cli::BenchWebhooksOptions bench_webhooks_options;
+  CLI::App* bench_webhooks = bench->add_subcommand(
+      "webhooks", "Webhook delivery: drain a backlog of events to an in-process receiver");
+  bench_webhooks_flags.add_to(*bench_webhooks, false);
+  bench_webhooks->add_option("--events", bench_webhooks_options.events, "Events in the backlog")
+      ->check(CLI::Range(1, 100'000'000));
+  bench_webhooks
+      ->add_option("--receiver-threads", bench_webhooks_options.receiver_threads,
+                   "I/O threads of the receiver")
+      ->check(CLI::Range(1, 64));
+  bench_webhooks
+      ->add_option("--timeout-seconds", bench_webhooks_options.timeout_seconds,
+                   "Fail if the backlog is not delivered within this time")
+      ->check(CLI::Range(1, 86'400));
 
   CLI::App* admin = app.add_subcommand(
       "admin", "Manage merchants and API keys directly in the configured database");
@@ -163,6 +178,10 @@ int main(int argc, char** argv) {
   if (keys->parsed()) return till::cli::run_config_keys();
   if (bench_ledger->parsed())
     return till::cli::run_bench_ledger(bench_flags.to_sources(), bench_options);
+  if (bench_webhooks->parsed()) {
+    return till::cli::run_bench_webhooks(bench_webhooks_flags.to_sources(),
+                                         bench_webhooks_options);
+  }
   if (merchant_create->parsed()) {
     return till::cli::run_admin_merchant_create(merchant_create_flags.to_sources(), merchant_name,
                                                 merchant_create_output);

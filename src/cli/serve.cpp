@@ -17,6 +17,7 @@
 #include "cli/admin_commands.h"
 #include "cli/build_info.h"
 #include "cli/commands.h"
+#include "events/dispatcher.h"
 #include "ledger/ledger.h"
 #include "merchant/merchant.h"
 #include "obs/log.h"
@@ -52,6 +53,20 @@ api::ServerOptions server_options(const config::Config& config) {
   options.idle_timeout_ms = config.server.idle_timeout_ms;
   options.write_timeout_ms = config.server.body_timeout_ms;
   options.shutdown_grace_ms = config.server.shutdown_grace_ms;
+  return options;
+}
+
+events::DispatcherOptions dispatcher_options(const config::WebhooksConfig& webhooks) {
+  events::DispatcherOptions options;
+  options.timeout_ms = webhooks.timeout_ms;
+  options.lease_ms = webhooks.lease_ms;
+  options.endpoint_concurrency = static_cast<std::size_t>(webhooks.endpoint_concurrency);
+  options.retry_initial_ms = webhooks.retry_initial_ms;
+  options.retry_interval_max_ms = webhooks.retry_interval_max_ms;
+  options.retry_window_ms = webhooks.retry_window_ms;
+  options.poll_interval_ms = webhooks.poll_interval_ms;
+  options.sweep_interval_ms = webhooks.sweep_interval_ms;
+  options.connections_max = static_cast<std::size_t>(webhooks.connections_max);
   return options;
 }
 
@@ -118,7 +133,8 @@ Result<void> check_ready(store::Database& database) {
 
 // Periodic work on its own thread, every interval: expires due ledger holds (so a lapsed hold
 // gives its funds back even when nothing else touches the ledger), makes merchants' funds
-// available when their time comes, and forgets idempotency keys older than 24 hours. Each node
+// available when their time comes, forgets idempotency keys older than 24 hours and events
+// older than 30 days. Each node
 // runs one; the ledger serialises the writes of several nodes, and each step is idempotent.
 class Housekeeper {
  public:
@@ -126,9 +142,13 @@ class Housekeeper {
   // the next tick: a backlog drains fast without the thread ever running unbounded.
   static constexpr int kSweepsPerTickMax = 16;
 
-  Housekeeper(ledger::Ledger& ledger, payments::PaymentsApi& payments,
+  Housekeeper(store::Database& database, ledger::Ledger& ledger, payments::PaymentsApi& payments,
               std::chrono::milliseconds interval)
-      : ledger_(ledger), payments_(payments), interval_(interval), thread_([this] { run(); }) {
+      : database_(database),
+        ledger_(ledger),
+        payments_(payments),
+        interval_(interval),
+        thread_([this] { run(); }) {
     assert(interval.count() > 0);
   }
   ~Housekeeper() { stop(); }
@@ -152,6 +172,7 @@ class Housekeeper {
       lock.unlock();
       sweep();
       tidy_payments();
+      purge_events();
       lock.lock();
     }
   }
@@ -190,6 +211,18 @@ class Housekeeper {
     }
   }
 
+  void purge_events() {
+    constexpr std::size_t kEventsPurgedPerTickMax = 1000;
+    auto purged =
+        events::purge_expired_events(database_, SystemClock::instance(), kEventsPurgedPerTickMax);
+    if (!purged) {
+      obs::warn("event retention purge failed", {{"error", purged.error().message}});
+      return;
+    }
+    if (*purged > 0) obs::info("events past retention purged", {{"count", *purged}});
+  }
+
+  store::Database& database_;
   ledger::Ledger& ledger_;
   payments::PaymentsApi& payments_;
   const std::chrono::milliseconds interval_;
@@ -222,6 +255,10 @@ int run_serve(const config::ConfigSources& sources) { return run_serve(sources, 
 int run_serve(const config::ConfigSources& sources, const ServeOptions& options) {
   const auto config = load_and_init_logging(sources);
   if (!config) return kExitUsage;
+  const events::DispatcherOptions webhook_options = dispatcher_options(config->webhooks);
+  if (auto problem = events::validate(webhook_options)) {
+    return startup_failure("webhooks configuration", *problem);
+  }
 
   auto database = store::open_database(store_options(config->storage));
   if (!database) return startup_failure("cannot open the database", database.error().message);
@@ -247,6 +284,8 @@ int run_serve(const config::ConfigSources& sources, const ServeOptions& options)
   api::Router router;
   api::add_system_routes(router, registry, [&db] { return check_ready(db); });
   admin::add_admin_routes(router, ledger, merchants, admin::AdminOptions{config->admin.token});
+  admin::add_webhook_admin_routes(router, db, SystemClock::instance(),
+                                  admin::AdminOptions{config->admin.token});
   payments.add_routes(router);
 
   api::Server server(server_options(*config), router, registry);
@@ -269,9 +308,18 @@ int run_serve(const config::ConfigSources& sources, const ServeOptions& options)
   std::printf("Till is listening on %s (database: %s)\n", url.c_str(), db.describe().c_str());
   std::fflush(stdout);
 
-  Housekeeper housekeeper(ledger, payments,
+  Housekeeper housekeeper(db, ledger, payments,
                           std::chrono::milliseconds(config->ledger.expiry_interval_ms));
+  std::optional<events::Dispatcher> dispatcher;
+  if (config->webhooks.dispatch == 1) {
+    dispatcher.emplace(db, SystemClock::instance(), registry, webhook_options);
+    dispatcher->start();
+    obs::info("webhook dispatcher started", {{"owner", dispatcher->owner()}});
+  }
   server.run();
+  // The dispatcher finishes (and records) the attempts it has in flight before the database
+  // goes; attempts it cannot finish are retried by whoever takes over their leases.
+  if (dispatcher) dispatcher->stop();
   housekeeper.stop();  // before the ledger goes: a sweep may be waiting on the committer
   return kExitOk;
 }

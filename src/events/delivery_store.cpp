@@ -278,8 +278,10 @@ StoreResult<std::size_t> record_attempts(Connection& connection,
 }
 
 StoreResult<bool> note_endpoint_health(Connection& connection, const std::string& endpoint_id,
-                                       bool any_success, bool any_failure, std::int64_t now_ms,
-                                       std::int64_t disable_before_ms, const std::string& reason) {
+                                       bool any_success,
+                                       std::optional<std::int64_t> failing_delivery_started_ms,
+                                       std::int64_t now_ms, std::int64_t disable_before_ms,
+                                       const std::string& reason) {
   if (any_success) {
     auto cleared = connection.execute(
         "UPDATE webhook_endpoints SET failing_since_ms = NULL WHERE id = $1 AND "
@@ -288,11 +290,11 @@ StoreResult<bool> note_endpoint_health(Connection& connection, const std::string
     if (!cleared) return unexpected(cleared.error());
     return false;
   }
-  if (!any_failure) return false;
+  if (!failing_delivery_started_ms) return false;
   auto marked = connection.execute(
       "UPDATE webhook_endpoints SET failing_since_ms = $2 WHERE id = $1 AND failing_since_ms IS "
       "NULL",
-      {endpoint_id, now_ms});
+      {endpoint_id, *failing_delivery_started_ms});
   if (!marked) return unexpected(marked.error());
   auto disabled = connection.execute(
       "UPDATE webhook_endpoints SET status = 'disabled', disabled_reason = $2, disabled_at_ms = "

@@ -80,13 +80,14 @@ store::StoreResult<std::size_t> record_attempts(store::Connection& connection,
                                                 std::span<const AttemptRecord> attempts,
                                                 const std::string& owner, std::int64_t now_ms);
 
-// Endpoint health after attempts. A success clears `failing_since_ms`; a failure sets it if
-// unset; an endpoint failing since before `disable_before_ms` is disabled with `reason`.
-// Returns true when this call disabled it.
+// Endpoint health after attempts. A success clears `failing_since_ms`. A failure sets it, if
+// unset, to `failing_delivery_started_ms`: when the earliest delivery that just failed became
+// due, since the endpoint has owed it from then. An endpoint failing since before
+// `disable_before_ms` is disabled with `reason`. Returns true when this call disabled it.
 store::StoreResult<bool> note_endpoint_health(store::Connection& connection,
                                               const std::string& endpoint_id, bool any_success,
-                                              bool any_failure, std::int64_t now_ms,
-                                              std::int64_t disable_before_ms,
+                                              std::optional<std::int64_t> failing_delivery_started_ms,
+                                              std::int64_t now_ms, std::int64_t disable_before_ms,
                                               const std::string& reason);
 
 // Makes the event's delivery to the endpoint due now (creating it if the endpoint never had

@@ -20,6 +20,8 @@ void PaymentsApi::add_routes(api::Router& router) {
   add_charge_routes(router, *services_);
   add_refund_routes(router, *services_);
   add_balance_routes(router, *services_);
+  add_event_routes(router, *services_);
+  add_webhook_endpoint_routes(router, *services_);
   add_openapi_route(router);
 }
 

@@ -13,5 +13,7 @@ void add_payment_intent_routes(api::Router& router, Services& services);  // pay
 void add_charge_routes(api::Router& router, Services& services);          // charges.cpp
 void add_refund_routes(api::Router& router, Services& services);          // refunds.cpp
 void add_balance_routes(api::Router& router, Services& services);         // balance.cpp
+void add_event_routes(api::Router& router, Services& services);           // events_routes.cpp
+void add_webhook_endpoint_routes(api::Router& router, Services& services);  // webhook_endpoints.cpp
 
 }  // namespace till::payments

@@ -352,36 +352,32 @@ TEST_P(EventStoreTest, AttemptsSettleSucceededRetryAndFailed) {
 TEST_P(EventStoreTest, AnEndpointFailingForTheWholeWindowIsDisabledWithAReason) {
   const Endpoint target = endpoint({"*"});
   const std::int64_t window = 3LL * 24 * 3600 * 1000;
-  bool disabled = true;
-  transact([&](Connection& c) {
-    disabled = *note_endpoint_health(c, target.id, false, true, clock_.now_unix_ms(),
-                                     clock_.now_unix_ms() - window, "failing");
-  });
-  EXPECT_FALSE(disabled);
+  // One health report; `started` is when the failed delivery became due (nullopt: no failure).
+  auto report = [&](bool success, std::optional<std::int64_t> started, const char* reason) {
+    bool disabled = false;
+    transact([&](Connection& c) {
+      disabled = *note_endpoint_health(c, target.id, success, started, clock_.now_unix_ms(),
+                                       clock_.now_unix_ms() - window, reason);
+    });
+    return disabled;
+  };
+  EXPECT_FALSE(report(false, clock_.now_unix_ms() - 1000, "failing"));
   clock_.advance_ms(window / 2);
-  transact([&](Connection& c) {  // a success in between resets the streak
-    ASSERT_FALSE(*note_endpoint_health(c, target.id, true, false, clock_.now_unix_ms(),
-                                       clock_.now_unix_ms() - window, "failing"));
-    ASSERT_FALSE(*note_endpoint_health(c, target.id, false, true, clock_.now_unix_ms(),
-                                       clock_.now_unix_ms() - window, "failing"));
-  });
-  clock_.advance_ms(window - 1);
-  transact([&](Connection& c) {
-    ASSERT_FALSE(*note_endpoint_health(c, target.id, false, true, clock_.now_unix_ms(),
-                                       clock_.now_unix_ms() - window, "failing"));
-  });
+  EXPECT_FALSE(report(true, std::nullopt, "failing"));  // a success resets the streak
+  const std::int64_t streak_start = clock_.now_unix_ms() - 500;  // that delivery was owed since
+  EXPECT_FALSE(report(false, streak_start, "failing"));
+  clock_.set_unix_ms(streak_start + window - 1);
+  EXPECT_FALSE(report(false, clock_.now_unix_ms() - 10, "failing"));  // streak keeps its start
   clock_.advance_ms(1);
-  transact([&](Connection& c) {
-    disabled = *note_endpoint_health(c, target.id, false, true, clock_.now_unix_ms(),
-                                      clock_.now_unix_ms() - window, "every attempt failed");
-  });
-  EXPECT_TRUE(disabled);
+  EXPECT_TRUE(report(false, clock_.now_unix_ms() - 10, "every attempt failed"));
+  EXPECT_FALSE(report(false, clock_.now_unix_ms(), "again"));  // already disabled
   std::optional<Endpoint> after;
   transact([&](Connection& c) { after = *select_endpoint(c, target.id); });
   ASSERT_TRUE(after);
   EXPECT_EQ(after->status, "disabled");
   EXPECT_EQ(after->disabled_reason, "every attempt failed");
-  EXPECT_EQ(after->disabled_at_ms, clock_.now_unix_ms());
+  EXPECT_EQ(after->failing_since_ms, streak_start);
+  EXPECT_TRUE(after->disabled_at_ms.has_value());
 }
 
 TEST_P(EventStoreTest, ResendMakesADeliveryDueAgainOrCreatesIt) {
