@@ -365,6 +365,53 @@ describe('the OpenAPI document', () => {
                                                          params: { expand: ['customer'] } });
     assert.equal(orphan.customer.deleted, true, 'a deleted customer expands to its stub');
 
+    // Webhook endpoints, and the events everything above announced.
+    const apiVersion = resolve(doc.components.schemas.webhook_endpoint_create_params)
+      .properties.api_version.enum[0];
+    const endpoint = await ok('PostWebhookEndpoints', { params: {
+      url: 'https://example.com/hooks/doc', enabled_events: ['charge.succeeded', 'customer.updated'],
+      description: 'doc', metadata: { a: 'b' }, api_version: apiVersion } });
+    assert.match(endpoint.secret, /^whsec_/);
+    await ok('GetWebhookEndpointsWebhookEndpoint', { ids: { id: endpoint.id } });
+    const disabled = await ok('PostWebhookEndpointsWebhookEndpoint', { ids: { id: endpoint.id }, params: {
+      url: 'https://example.com/hooks/doc2', enabled_events: ['*'], description: '',
+      metadata: { a: '' }, disabled: true } });
+    assert.equal(disabled.status, 'disabled');
+    await ok('PostWebhookEndpointsWebhookEndpoint', { ids: { id: endpoint.id },
+                                                      params: { disabled: false } });
+    await ok('GetWebhookEndpoints', { params: { limit: 3 } });
+    const rolled = await ok('PostWebhookEndpointsWebhookEndpointRollSecret',
+                            { ids: { id: endpoint.id }, params: { expires_in: 60 } });
+    assert.match(rolled.secret, /^whsec_/);
+    await ok('DeleteWebhookEndpointsWebhookEndpoint', { ids: { id: endpoint.id } });
+    const events = await ok('GetEvents', { params: { limit: 100 } });
+    const types = new Set(events.data.map((event) => event.type));
+    for (const type of ['payment_intent.created', 'payment_intent.succeeded', 'charge.succeeded',
+                        'charge.failed', 'charge.refunded', 'refund.created', 'customer.created',
+                        'customer.updated', 'customer.deleted', 'payment_method.attached']) {
+      assert.ok(types.has(type), `no ${type} among the events (${[...types].join(', ')})`);
+    }
+    const updateEvent = events.data.find((event) => event.type === 'customer.updated');
+    assert.equal(typeof updateEvent.data.previous_attributes, 'object');
+    await ok('GetEventsId', { ids: { id: updateEvent.id } });
+    await ok('GetEvents', { params: { types: ['charge.*', 'customer.updated'], limit: 5,
+                                      created: { gte: 0 } } });
+    await ok('GetEvents', { params: { type: 'refund.created', starting_after: updateEvent.id } });
+    const missingEvent = await call('GetEventsId', { ids: { id: 'evt_missing' } });
+    assert.equal(missingEvent.status, 404);
+    conforms('GetEventsId', missingEvent);
+    const badType = await call('GetEvents', { params: { type: 'charge.exploded' } });
+    assert.equal(badType.status, 400);
+    conforms('GetEvents', badType);
+    const badEvents = await call('PostWebhookEndpoints', { params: {
+      url: 'https://example.com/hooks/doc', enabled_events: ['charge.exploded'] } });
+    assert.equal(badEvents.status, 400);
+    assert.equal(badEvents.json.error.param, 'enabled_events[0]');
+    conforms('PostWebhookEndpoints', badEvents);
+    const goneEndpoint = await call('GetWebhookEndpointsWebhookEndpoint', { ids: { id: endpoint.id } });
+    assert.equal(goneEndpoint.status, 404);
+    conforms('GetWebhookEndpointsWebhookEndpoint', goneEndpoint);
+
     const missing = await call('GetPaymentIntentsIntent', { ids: { id: 'pi_missing' } });
     assert.equal(missing.status, 404);
     conforms('GetPaymentIntentsIntent', missing);

@@ -70,4 +70,35 @@ describe('object shapes match the SDK\'s type definitions', () => {
        checkShape(held, 'PaymentIntents.d.ts', 'PaymentIntent');
        assert.ok(till);
      });
+
+  it('event, webhook endpoint', async () => {
+    const customer = await stripe.customers.create({ email: 'event-shape@example.com' });
+    const listed = await stripe.events.list({ type: 'customer.created', limit: 10 });
+    const announced = listed.data.find((event) => event.data.object.id === customer.id);
+    assert.ok(announced, 'customer.created is listed');
+    checkShape(announced, 'Events.d.ts', 'EventBase');
+    const event = await stripe.events.retrieve(announced.id);
+    checkShape(event, 'Events.d.ts', 'EventBase');
+    const updated = await stripe.customers.update(customer.id, { name: 'Shape' });
+    assert.equal(updated.name, 'Shape');
+    const update = (await stripe.events.list({ type: 'customer.updated', limit: 10 })).data
+      .find((candidate) => candidate.data.object.id === customer.id);
+    assert.ok(update, 'customer.updated is listed');
+    checkShape(await stripe.events.retrieve(update.id), 'Events.d.ts', 'EventBase');
+    checkShape(update.data.object, 'Customers.d.ts', 'Customer');
+
+    const endpoint = await stripe.webhookEndpoints.create({
+      url: 'https://example.com/hooks/shape', enabled_events: ['charge.succeeded'],
+      description: 'shape', metadata: { k: 'v' },
+    });
+    checkShape(endpoint, 'WebhookEndpoints.d.ts', 'WebhookEndpoint');
+    checkShape(await stripe.webhookEndpoints.retrieve(endpoint.id), 'WebhookEndpoints.d.ts',
+               'WebhookEndpoint');
+    const bare = await stripe.webhookEndpoints.create({
+      url: 'https://example.com/hooks/bare', enabled_events: ['*'],
+    });
+    checkShape(bare, 'WebhookEndpoints.d.ts', 'WebhookEndpoint');
+    await stripe.webhookEndpoints.del(endpoint.id);
+    await stripe.webhookEndpoints.del(bare.id);
+  });
 });

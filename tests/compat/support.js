@@ -9,8 +9,9 @@
 // the file made has to leave the ledger consistent.
 //
 // The binary is named by COMPAT_TILL_BINARY (ctest sets it). The child gets PATH and HOME
-// only: Till refuses to start with TILL_* variables it does not know, and nothing from the
-// developer's shell may change the server under test.
+// only, plus the settings a test file names itself (startTill's `env`): Till refuses to start
+// with TILL_* variables it does not know, and nothing from the developer's shell may change
+// the server under test.
 const assert = require('node:assert/strict');
 const { spawn, execFile } = require('node:child_process');
 const fs = require('node:fs');
@@ -36,12 +37,14 @@ function tillBinary() {
   return binary;
 }
 
-function childEnv() {
+// `extra`: settings a test file gives its server on purpose (e.g. TILL_WEBHOOKS_* to make
+// webhook retries fast), never anything from the developer's shell.
+function childEnv(extra = {}) {
   const env = {};
   for (const name of ['PATH', 'HOME']) {
     if (process.env[name] !== undefined) env[name] = process.env[name];
   }
-  return env;
+  return { ...env, ...extra };
 }
 
 // Servers still running when this process exits (a crashed test file) are killed, so the
@@ -82,11 +85,11 @@ function delay(ms) {
 }
 
 // Spawns `till serve` on `dataDir` and waits until it prints its address and /readyz answers
-// 200: {child, port, exit} (exit resolves to {code, signal}).
-async function spawnServer(dataDir, logPath) {
+// 200: {child, port, exit} (exit resolves to {code, signal}). `env`: extra TILL_* settings.
+async function spawnServer(dataDir, logPath, env = {}) {
   const log = fs.openSync(logPath, 'a');
   const child = spawn(tillBinary(), ['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir],
-                      { env: childEnv(), stdio: ['ignore', 'pipe', log] });
+                      { env: childEnv(env), stdio: ['ignore', 'pipe', log] });
   fs.closeSync(log);
   liveChildren.add(child);
   const exit = new Promise((resolve) => {
@@ -133,9 +136,10 @@ async function spawnServer(dataDir, logPath) {
 }
 
 class Till {
-  constructor(dataDir, logPath, server) {
+  constructor(dataDir, logPath, server, env = {}) {
     this.dataDir = dataDir;
     this.logPath = logPath;
+    this.env = env;        // extra settings of `till serve` (kept across restart())
     this.merchant = null;  // {merchant_id, secret_key, livemode}
     this.stripe = null;    // a client with the merchant's test key
     this.attach(server);
@@ -227,7 +231,7 @@ class Till {
   // port; this.stripe follows it.
   async restart() {
     await this.terminate();
-    this.attach(await spawnServer(this.dataDir, this.logPath));
+    this.attach(await spawnServer(this.dataDir, this.logPath, this.env));
   }
 
   // SIGTERM must stop the server with exit status 0, and `till ledger verify` on its data
@@ -243,11 +247,12 @@ class Till {
 }
 
 // Starts `till serve` on a fresh data dir, waits until it is ready and creates the merchant
-// the tests use (till.merchant, till.stripe).
-async function startTill({ merchantName = 'compat' } = {}) {
+// the tests use (till.merchant, till.stripe). `env`: extra settings for `till serve`, e.g.
+// {TILL_WEBHOOKS_RETRY_INITIAL_MS: '50'} (docs/configuration.md).
+async function startTill({ merchantName = 'compat', env = {} } = {}) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'till-compat-'));
   const logPath = path.join(dataDir, 'serve.log');
-  const till = new Till(dataDir, logPath, await spawnServer(dataDir, logPath));
+  const till = new Till(dataDir, logPath, await spawnServer(dataDir, logPath, env), env);
   try {
     till.merchant = await till.createMerchant(merchantName);
   } catch (error) {
@@ -342,12 +347,12 @@ async function startDroppingProxy(targetPort) {
 }
 
 // The usual life of a test file's server: started before its tests (handed to `onStarted`),
-// stopped and its ledger verified after them.
-function useTill(onStarted) {
+// stopped and its ledger verified after them. `options` as startTill's.
+function useTill(onStarted, options = {}) {
   const { after, before } = require('node:test');
   let till;
   before(async () => {
-    till = await startTill();
+    till = await startTill(options);
     onStarted(till);
   });
   after(async () => {
