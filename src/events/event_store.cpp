@@ -65,21 +65,9 @@ StoreResult<void> insert_batch(Connection& connection, std::span<const EventReco
     params.insert(params.end(), {event.id, event.merchant_id, event.livemode, event.type,
                                  event.created, event.object_id, event.body_text});
   }
-  sql += " RETURNING seq";
-  std::vector<Value> seqs;
-  seqs.reserve(events.size());
-  auto inserted = connection.query(sql, params, [&](const Row& row) {
-    seqs.emplace_back(row.get_int64(0));
-  });
+  // The outbox rows come from the events_enqueue trigger (migration 0005).
+  auto inserted = connection.execute(sql, params);
   if (!inserted) return unexpected(inserted.error());
-  assert(seqs.size() == events.size());
-  std::string outbox = "INSERT INTO event_outbox (event_seq) VALUES ";
-  for (std::size_t i = 0; i < seqs.size(); ++i) {
-    if (i > 0) outbox += ", ";
-    outbox += "($" + std::to_string(i + 1) + ")";
-  }
-  auto queued = connection.execute(outbox, seqs);
-  if (!queued) return unexpected(queued.error());
   return {};
 }
 
@@ -103,11 +91,17 @@ EventRecord make_event(const EventDraft& draft, const Clock& clock) {
   event.livemode = draft.livemode;
   event.type = draft.type;
   event.created = clock.now_unix_ms() / 1000;
-  if (const auto* id = draft.object.if_contains("id"); id != nullptr && id->is_string()) {
+  const bool has_text = !draft.object_text.empty();
+  assert(!has_text || (draft.object_text.front() == '{' && draft.object_text.back() == '}'));
+  if (has_text) {
+    event.object_id = draft.object_id;
+  } else if (const auto* id = draft.object.if_contains("id"); id != nullptr && id->is_string()) {
     event.object_id = std::string(id->as_string());
   }
   boost::json::object data;
-  data["object"] = draft.object;
+  // With object_text, a null stands in for data.object and its text takes the null's place
+  // below.
+  data["object"] = has_text ? boost::json::value(nullptr) : boost::json::value(draft.object);
   if (draft.previous_attributes) data["previous_attributes"] = *draft.previous_attributes;
   // `data` precedes pending_webhooks on purpose: the dispatcher sets the count in the text it
   // sends by rewriting the last "pending_webhooks" (delivery_payload in dispatcher.cpp).
@@ -123,6 +117,14 @@ EventRecord make_event(const EventDraft& draft, const Clock& clock) {
                                         {"idempotency_key", text_or_null(draft.idempotency_key)}};
   body["type"] = event.type;
   event.body_text = boost::json::serialize(body);
+  if (has_text) {
+    // Member order is insertion order and `data` is the first object-valued member, so this
+    // is data.object's null (a string value's quotes would be escaped).
+    static constexpr std::string_view kStandIn = "\"data\":{\"object\":null";
+    const std::size_t at = event.body_text.find(kStandIn);
+    assert(at != std::string::npos);
+    event.body_text.replace(at + kStandIn.size() - 4, 4, draft.object_text);
+  }
   return event;
 }
 
@@ -211,12 +213,19 @@ StoreResult<std::optional<EventPage>> list_events(Connection& connection,
 StoreResult<std::int64_t> purge_events(Connection& connection, std::int64_t cutoff_seconds,
                                        std::size_t limit) {
   assert(limit >= 1 && limit <= 1000);
+  // Oldest first by seq, which follows creation time closely enough for a retention period
+  // (no index on `created` to maintain on every event): the purge stops at the first event
+  // still within it.
   std::vector<Value> seqs;
   std::vector<Value> ids;
+  bool reached_recent = false;
   auto found = connection.query(
-      "SELECT seq, id FROM events WHERE created < $1 ORDER BY created LIMIT " +
-          std::to_string(limit),
-      {cutoff_seconds}, [&](const Row& row) {
+      "SELECT seq, id, created FROM events ORDER BY seq LIMIT " + std::to_string(limit), {},
+      [&](const Row& row) {
+        if (reached_recent || row.get_int64(2) >= cutoff_seconds) {
+          reached_recent = true;
+          return;
+        }
         seqs.emplace_back(row.get_int64(0));
         ids.emplace_back(row.get<std::string>(1));
       });

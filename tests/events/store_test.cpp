@@ -164,6 +164,21 @@ TEST(EventShape, MakeEventHasStripesFields) {
   EXPECT_FALSE(automatic.at("data").as_object().contains("previous_attributes"));
 }
 
+TEST(EventShape, AnObjectGivenAsTextIsEmbeddedVerbatim) {
+  ManualClock clock(kStartMs);
+  EventDraft draft;
+  draft.type = "charge.succeeded";
+  draft.merchant_id = "acct_x";
+  draft.object_text = R"({"id":"ch_1","object":"charge","metadata":{"note":"\"data\":{\"object\":null"}})";
+  draft.object_id = "ch_1";
+  const EventRecord event = make_event(draft, clock);
+  EXPECT_EQ(event.object_id, "ch_1");
+  const auto body = boost::json::parse(event.body_text).as_object();
+  EXPECT_EQ(body.at("data").at("object"), boost::json::parse(draft.object_text));
+  EXPECT_EQ(body.at("type").as_string(), "charge.succeeded");
+  EXPECT_NE(event.body_text.find(draft.object_text), std::string::npos);
+}
+
 TEST(EventShape, PreviousAttributesAreTheChangedTopLevelFields) {
   const boost::json::object before{
       {"status", "requires_capture"}, {"amount_received", 0}, {"metadata", {{"a", "1"}}},
