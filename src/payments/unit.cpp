@@ -136,24 +136,6 @@ events::EventDraft draft_for(const Announcement& announcement, std::string_view 
   return draft;
 }
 
-// make_event copies data.object twice and serialises it. A row built off the committer
-// thread has its body serialised already (ObjectRow::body_text), so its events are made
-// around a stand-in, {"id": <object id>}, whose text then gives way to the body's. Inside
-// JSON strings every quote is escaped, so `"object":` followed by the stand-in's text can
-// only be data.object itself.
-events::EventRecord make_event_from_text(events::EventDraft draft, const ObjectRow& row,
-                                         const Clock& clock) {
-  assert(!row.body_text.empty());
-  draft.object = object{{"id", row.id}};
-  events::EventRecord record = events::make_event(draft, clock);
-  constexpr std::string_view kKey = "\"object\":";
-  const std::string stand_in = boost::json::serialize(draft.object);
-  const std::size_t at = record.body_text.find(std::string(kKey) + stand_in);
-  assert(at != std::string::npos && "events::make_event no longer writes data.object so");
-  record.body_text.replace(at + kKey.size(), stand_in.size(), row.body_text);
-  return record;
-}
-
 }  // namespace
 
 bool announces_changes(std::string_view kind) {
@@ -183,12 +165,14 @@ PreparedEvents prepare_insert_events(std::span<const ObjectRow* const> rows, con
     for (const Announcement& announcement :
          announcements(row->kind, nullptr, row->body, row->deleted)) {
       events::EventDraft draft = draft_for(announcement, row->merchant_id, row->livemode, origin);
+      // A row built off the committer thread has its body serialised already: the event
+      // takes that text instead of copying and serialising the object again.
       if (!row->body_text.empty()) {
-        prepared.events.push_back(
-            {row->id, announcement.creation, make_event_from_text(std::move(draft), *row, clock)});
-        continue;
+        draft.object_text = row->body_text;
+        draft.object_id = row->id;
+      } else {
+        draft.object = row->body;
       }
-      draft.object = row->body;
       prepared.events.push_back({row->id, announcement.creation, events::make_event(draft, clock)});
     }
   }
