@@ -7,6 +7,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "base/ids.h"
 #include "events/catalog.h"
 
 namespace till::events {
@@ -35,6 +36,7 @@ std::string_view skip_locked(const Connection& connection) {
 
 struct OutboxEvent {
   std::int64_t seq = 0;
+  std::int64_t created_ms = 0;  // from its id (ids carry their creation time to the millisecond)
   std::string merchant_id;
   bool livemode = false;
   std::string type;
@@ -43,7 +45,7 @@ struct OutboxEvent {
 
 struct Subscriber {
   std::string id;
-  std::int64_t created = 0;
+  std::int64_t created_ms = 0;  // from its id, as for events
   std::vector<std::string> enabled_events;
 };
 
@@ -55,7 +57,9 @@ StoreResult<std::vector<Subscriber>> subscribers_of(Connection& connection,
       "SELECT id, created, enabled_events FROM webhook_endpoints WHERE merchant_id = $1 AND "
       "livemode = $2 AND status = 'enabled' AND deleted = FALSE",
       {merchant_id, livemode}, [&](const Row& row) {
-        Subscriber subscriber{row.get<std::string>(0), row.get_int64(1), {}};
+        std::string id = row.get<std::string>(0);
+        const std::int64_t created_ms = id_unix_ms(id).value_or(row.get_int64(1) * 1000);
+        Subscriber subscriber{std::move(id), created_ms, {}};
         boost::system::error_code failure;
         boost::json::value types = boost::json::parse(row.get_text(2), failure);
         if (!failure && types.is_array()) {
@@ -118,12 +122,15 @@ StoreResult<FanOutResult> fan_out(Connection& connection, std::size_t limit, std
                                ? " FOR UPDATE OF o SKIP LOCKED"
                                : "";
   auto read = connection.query(
-      "SELECT o.event_seq, e.merchant_id, e.livemode, e.type, e.created FROM event_outbox o "
-      "JOIN events e ON e.seq = o.event_seq ORDER BY o.event_seq LIMIT " +
+      "SELECT o.event_seq, e.merchant_id, e.livemode, e.type, e.created, e.id FROM event_outbox "
+      "o JOIN events e ON e.seq = o.event_seq ORDER BY o.event_seq LIMIT " +
           std::to_string(limit) + lock,
       {}, [&](const Row& row) {
-        pending.push_back(OutboxEvent{row.get_int64(0), row.get<std::string>(1), row.get_bool(2),
-                                      row.get<std::string>(3), row.get_int64(4)});
+        const std::int64_t created_ms =
+            id_unix_ms(row.get_text(5)).value_or(row.get_int64(4) * 1000);
+        pending.push_back(OutboxEvent{row.get_int64(0), created_ms, row.get<std::string>(1),
+                                      row.get_bool(2), row.get<std::string>(3),
+                                      row.get_int64(4)});
       });
   if (!read) return unexpected(read.error());
   FanOutResult result;
@@ -145,8 +152,9 @@ StoreResult<FanOutResult> fan_out(Connection& connection, std::size_t limit, std
     }
     const std::size_t first = deliveries.size();
     for (const Subscriber& subscriber : found->second) {
-      // Only events that happened after the endpoint existed, as at Stripe.
-      if (subscriber.created > event.created) continue;
+      // Only events that happened once the endpoint existed, as at Stripe; to the
+      // millisecond, so an event of the same second but earlier is not sent.
+      if (subscriber.created_ms > event.created_ms) continue;
       if (!subscribed(subscriber.enabled_events, event.type)) continue;
       deliveries.push_back(NewDelivery{event.seq, &subscriber.id, 0});
       touched.insert(subscriber.id);
