@@ -23,6 +23,7 @@
 #include "events/endpoint_store.h"
 #include "events/event_store.h"
 #include "events/signature.h"
+#include "obs/log.h"
 #include "store/migrations.h"
 #include "store/store.h"
 
@@ -150,6 +151,8 @@ std::int64_t peak_rss_mib() {
 int run_bench_webhooks(const config::ConfigSources& sources, const BenchWebhooksOptions& options) {
   const auto config = load_config_or_report(sources);
   if (!config) return kExitUsage;
+  // The receiver's server would log one line per delivery: its cost is not the dispatcher's.
+  obs::init_logging(obs::LogLevel::warn);
   events::DispatcherOptions dispatch;
   dispatch.timeout_ms = config->webhooks.timeout_ms;
   dispatch.lease_ms = config->webhooks.lease_ms;
@@ -234,6 +237,11 @@ int run_bench_webhooks(const config::ConfigSources& sources, const BenchWebhooks
       static_cast<double>(delivered) / seconds,
       static_cast<unsigned long long>(receiver.duplicates()),
       static_cast<unsigned long long>(receiver.bad_signatures()));
+  const events::DispatcherStats stats = dispatcher.stats();
+  std::printf("dispatcher: %llu cycles, %llu attempts, %llu failed\n",
+              static_cast<unsigned long long>(stats.cycles),
+              static_cast<unsigned long long>(stats.attempts),
+              static_cast<unsigned long long>(stats.failed_attempts));
   std::printf("memory: peak RSS %lld MiB\n", static_cast<long long>(peak_rss_mib()));
   const bool complete = delivered == options.events && receiver.bad_signatures() == 0;
   return complete ? kExitOk : kExitFailure;
