@@ -874,12 +874,10 @@ describe('events and webhooks', () => {
       }
     });
 
-    // SERVER BUG (reported, issue 7): fails while fan-out compares the endpoint's and the
-    // event's `created` in whole seconds (src/events/delivery_store.cpp, fan_out:
-    // `if (subscriber.created > event.created) continue;`), so an event made earlier in the
-    // same second as the endpoint is delivered to it whenever it is fanned out after the
-    // endpoint exists. The test makes that deterministic: the event is written while no
-    // process delivers (dispatch=0) and fanned out after a restart.
+    // Fan-out compares creation times to the millisecond (ids carry them): an event made
+    // earlier in the same second as the endpoint is not sent to it. The event is written while
+    // no process delivers (dispatch=0) and fanned out after a restart, so the check is
+    // deterministic.
     it('an endpoint receives only events created after it (docs/webhooks.md), also within ' +
        'the same second', async () => {
       const receiver = await new Receiver('later').start();
