@@ -103,29 +103,70 @@ StoreResult<void> insert_deliveries(Connection& connection, std::span<const NewD
   return {};
 }
 
-StoreResult<void> delete_outbox(Connection& connection, const std::vector<Value>& seqs) {
-  if (seqs.empty()) return {};
-  auto deleted = connection.execute(
-      "DELETE FROM event_outbox WHERE event_seq IN (" + placeholders(1, seqs.size()) + ")", seqs);
-  if (!deleted) return unexpected(deleted.error());
+bool outbox_is_cursor(const Connection& connection) {
+  return connection.dialect() == store::Dialect::sqlite;  // migration 0005 says why
+}
+
+// Marks `consumed` (seqs, ascending) fanned out: the cursor moves past the last (SQLite), or
+// their outbox rows go (PostgreSQL).
+StoreResult<void> consume_outbox(Connection& connection, const std::vector<Value>& consumed) {
+  if (consumed.empty()) return {};
+  auto done = outbox_is_cursor(connection)
+                  ? connection.execute("UPDATE event_fanout SET fanned_out_seq = $1 WHERE id = 1",
+                                       {consumed.back()})
+                  : connection.execute("DELETE FROM event_outbox WHERE event_seq IN (" +
+                                           placeholders(1, consumed.size()) + ")",
+                                       consumed);
+  if (!done) return unexpected(done.error());
   return {};
+}
+
+// The events still to be fanned out, oldest first.
+std::string pending_events_sql(const Connection& connection, std::size_t limit) {
+  if (outbox_is_cursor(connection)) {
+    return "SELECT e.seq, e.merchant_id, e.livemode, e.type, e.created, e.id FROM events e "
+           "WHERE e.seq > (SELECT fanned_out_seq FROM event_fanout WHERE id = 1) ORDER BY e.seq "
+           "LIMIT " +
+           std::to_string(limit);
+  }
+  // Several dispatchers may fan out at once: each locks the outbox rows it takes.
+  return "SELECT o.event_seq, e.merchant_id, e.livemode, e.type, e.created, e.id FROM "
+         "event_outbox o JOIN events e ON e.seq = o.event_seq ORDER BY o.event_seq LIMIT " +
+         std::to_string(limit) + " FOR UPDATE OF o SKIP LOCKED";
 }
 
 }  // namespace
 
+// SQLite, when no endpoint is enabled at all (a store without webhooks): every pending event is
+// fanned out to nobody, so the cursor jumps to the newest event in one statement. (On SQLite
+// nothing can commit between the check and the jump; on PostgreSQL an endpoint and its first
+// event could, so there every event takes the normal path.)
+StoreResult<std::optional<FanOutResult>> fan_out_to_nobody(Connection& connection) {
+  if (!outbox_is_cursor(connection)) return std::optional<FanOutResult>{};
+  auto any = connection.query_one<std::int64_t>(
+      "SELECT 1 FROM webhook_endpoints WHERE status = 'enabled' AND deleted = FALSE LIMIT 1");
+  if (!any) return unexpected(any.error());
+  if (any->has_value()) return std::optional<FanOutResult>{};
+  auto pending = connection.query_one<std::int64_t>(
+      "SELECT COUNT(*) FROM events WHERE seq > (SELECT fanned_out_seq FROM event_fanout WHERE id "
+      "= 1)");
+  if (!pending) return unexpected(pending.error());
+  FanOutResult result;
+  result.events = static_cast<std::size_t>(pending->value_or(0));
+  if (result.events == 0) return std::optional<FanOutResult>(result);
+  auto moved = connection.execute(
+      "UPDATE event_fanout SET fanned_out_seq = (SELECT MAX(seq) FROM events) WHERE id = 1");
+  if (!moved) return unexpected(moved.error());
+  return std::optional<FanOutResult>(result);
+}
+
 StoreResult<FanOutResult> fan_out(Connection& connection, std::size_t limit, std::int64_t now_ms) {
   assert(limit >= 1 && limit <= kFanOutBatchMax);
+  auto nobody = fan_out_to_nobody(connection);
+  if (!nobody) return unexpected(nobody.error());
+  if (*nobody) return std::move(**nobody);
   std::vector<OutboxEvent> pending;
-  // On PostgreSQL the outbox rows are locked (FOR UPDATE OF o), so concurrent dispatchers
-  // take disjoint batches.
-  const std::string lock = connection.dialect() == store::Dialect::postgres
-                               ? " FOR UPDATE OF o SKIP LOCKED"
-                               : "";
-  auto read = connection.query(
-      "SELECT o.event_seq, e.merchant_id, e.livemode, e.type, e.created, e.id FROM event_outbox "
-      "o JOIN events e ON e.seq = o.event_seq ORDER BY o.event_seq LIMIT " +
-          std::to_string(limit) + lock,
-      {}, [&](const Row& row) {
+  auto read = connection.query(pending_events_sql(connection, limit), {}, [&](const Row& row) {
         const std::int64_t created_ms =
             id_unix_ms(row.get_text(5)).value_or(row.get_int64(4) * 1000);
         pending.push_back(OutboxEvent{row.get_int64(0), created_ms, row.get<std::string>(1),
@@ -166,8 +207,8 @@ StoreResult<FanOutResult> fan_out(Connection& connection, std::size_t limit, std
   if (auto inserted = insert_deliveries(connection, deliveries, now_ms); !inserted) {
     return unexpected(inserted.error());
   }
-  if (auto deleted = delete_outbox(connection, consumed); !deleted) {
-    return unexpected(deleted.error());
+  if (auto marked = consume_outbox(connection, consumed); !marked) {
+    return unexpected(marked.error());
   }
   result.events = pending.size();
   result.deliveries = deliveries.size();
@@ -340,9 +381,13 @@ StoreResult<Backlog> backlog(Connection& connection) {
         result.oldest_started_at_ms = row.get<std::optional<std::int64_t>>(1);
       });
   if (!deliveries) return unexpected(deliveries.error());
-  auto outbox = connection.query(
-      "SELECT COUNT(*), MIN(e.created) FROM event_outbox o JOIN events e ON e.seq = o.event_seq",
-      {}, [&](const Row& row) {
+  const std::string pending =
+      outbox_is_cursor(connection)
+          ? "SELECT COUNT(*), MIN(created) FROM events WHERE seq > (SELECT fanned_out_seq FROM "
+            "event_fanout WHERE id = 1)"
+          : "SELECT COUNT(*), MIN(e.created) FROM event_outbox o JOIN events e ON e.seq = "
+            "o.event_seq";
+  auto outbox = connection.query(pending, {}, [&](const Row& row) {
         result.outbox_events = row.get_int64(0);
         result.oldest_outbox_created = row.get<std::optional<std::int64_t>>(1);
       });

@@ -1,11 +1,11 @@
 // events/delivery_store.h — the delivery work queue: fan-out, leased claims, attempts.
 //
 // Life of a delivery (docs/adr/0010-events-and-webhooks.md):
-//   1. fan_out takes events from event_outbox and inserts one webhook_deliveries row per
+//   1. fan_out takes events from the outbox and inserts one webhook_deliveries row per
 //      enabled endpoint of the event's merchant and mode that subscribes to its type and
-//      existed when it happened; the outbox rows go in the same transaction. On PostgreSQL
-//      several dispatchers fan out at once: each locks the outbox rows it takes (SKIP LOCKED),
-//      and (event, endpoint) is unique besides.
+//      existed when it happened, and marks the events fanned out, in one transaction. On
+//      PostgreSQL several dispatchers fan out at once: each locks the outbox rows it takes
+//      (SKIP LOCKED), and (event, endpoint) is unique besides.
 //   2. claim_deliveries leases due deliveries of one endpoint to one dispatcher until
 //      `lease_until_ms`: nobody else takes them before then, so one attempt is never made
 //      twice at once. A dispatcher that dies loses its leases when they lapse, and its work is
@@ -34,7 +34,12 @@ struct FanOutResult {
   std::size_t deliveries = 0;  // deliveries created
   std::vector<std::string> endpoint_ids;  // endpoints that got new deliveries, distinct
 };
-// Fans out at most `limit` outbox events, oldest first.
+// Fans out at most `limit` outbox events, oldest first (on SQLite with no enabled endpoint at
+// all, every pending event at once: they go to nobody).
+//
+// The outbox's form depends on the backend (migration 0005): on SQLite, whose one writer
+// commits events in seq order, it is a cursor over events.seq; on PostgreSQL, a row per event
+// (event_outbox), locked by the dispatcher that takes it.
 store::StoreResult<FanOutResult> fan_out(store::Connection& connection, std::size_t limit,
                                          std::int64_t now_ms);
 

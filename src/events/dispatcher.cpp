@@ -27,7 +27,7 @@ using SteadyTime = std::chrono::steady_clock::time_point;
 using std::chrono::milliseconds;
 
 constexpr std::size_t kFanOutPerCycle = 500;
-constexpr int kFanOutRoundsPerCycle = 4;
+constexpr int kFanOutRoundsPerCycle = 100;  // a backlog drains in big transactions, bounded
 constexpr std::size_t kSweepEndpointsMax = 100'000;
 constexpr std::int64_t kBacklogRefreshMs = 5000;
 constexpr std::int64_t kFailureBackoffMs = 200;  // after a failed cycle transaction
@@ -435,7 +435,14 @@ struct Dispatcher::State {
                 {{"endpoint", id}});
       endpoints_disabled_total.increment();
     }
-    if (polled_outbox) next_outbox_poll = now + milliseconds(options.poll_interval_ms);
+    if (polled_outbox) {
+      // Events that went to nobody: no endpoint is waiting, so the outbox is checked less often
+      // (a synced commit every poll_interval_ms would compete with the payments' own). The
+      // first delivery to a new endpoint then waits at most one sweep interval.
+      const bool idle = out.fanned_out > 0 && out.fanned_endpoints.empty();
+      next_outbox_poll =
+          now + milliseconds(idle ? options.sweep_interval_ms : options.poll_interval_ms);
+    }
     if (swept) next_sweep = now + milliseconds(options.sweep_interval_ms);
     fanned_out_total.increment(out.fanned_out);
     for (const std::string& id : out.fanned_endpoints) slots[id].next_check_ms = now_ms;

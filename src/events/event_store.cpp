@@ -232,10 +232,13 @@ StoreResult<std::int64_t> purge_events(Connection& connection, std::int64_t cuto
   if (!found) return unexpected(found.error());
   if (seqs.empty()) return std::int64_t{0};
   const std::string seq_list = "(" + placeholders(1, seqs.size()) + ")";
-  for (const char* statement :
-       {"DELETE FROM webhook_deliveries WHERE event_seq IN ", "DELETE FROM event_outbox WHERE event_seq IN ",
-        "DELETE FROM events WHERE seq IN "}) {
-    auto deleted = connection.execute(std::string(statement) + seq_list, seqs);
+  std::vector<std::string> statements{"DELETE FROM webhook_deliveries WHERE event_seq IN ",
+                                      "DELETE FROM events WHERE seq IN "};
+  if (connection.dialect() == store::Dialect::postgres) {
+    statements.emplace_back("DELETE FROM event_outbox WHERE event_seq IN ");
+  }
+  for (const std::string& statement : statements) {
+    auto deleted = connection.execute(statement + seq_list, seqs);
     if (!deleted) return unexpected(deleted.error());
   }
   auto attempts =

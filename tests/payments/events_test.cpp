@@ -134,10 +134,10 @@ TEST_P(EventsTest, EveryEventHasStripesShapeAndItsOutboxRow) {
     return {};
   });
   ASSERT_TRUE(read);
-  EXPECT_EQ(count("event_outbox"), 1);
+  EXPECT_EQ(outbox_size(), 1);
   pay(1000, "pm_card_visa");
   EXPECT_EQ(count("events"), 4);
-  EXPECT_EQ(count("event_outbox"), 4);
+  EXPECT_EQ(outbox_size(), 4);
 }
 
 TEST_P(EventsTest, CreateWithoutConfirmAnnouncesOnlyTheCreation) {
@@ -460,7 +460,7 @@ TEST_P(EventsTest, EventsNameTheRequestAndItsIdempotencyKeyAndReplaysAnnounceNot
   EXPECT_EQ(replay.header("Idempotent-Replayed"), "true");
   EXPECT_EQ(replay.text("id"), first.text("id"));
   EXPECT_EQ(count("events"), 3);
-  EXPECT_EQ(count("event_outbox"), 3);
+  EXPECT_EQ(outbox_size(), 3);
   // A mismatch is refused before anything runs.
   EXPECT_EQ(post("/v1/payment_intents", "amount=1&currency=usd", "order-42").status, 400u);
   EXPECT_EQ(count("events"), 3);
@@ -483,7 +483,7 @@ TEST_P(EventsTest, RefusedRequestsAnnounceNothing) {
             400u);
   EXPECT_EQ(post("/v1/payment_intents/" + paid.text("id") + "/cancel", "").status, 400u);
   EXPECT_EQ(count("events"), before);
-  EXPECT_EQ(count("event_outbox"), before);
+  EXPECT_EQ(outbox_size(), before);
 }
 
 TEST_P(EventsTest, AUnitThatFailsAnnouncesNothing) {
@@ -502,7 +502,7 @@ TEST_P(EventsTest, AUnitThatFailsAnnouncesNothing) {
   });
   EXPECT_FALSE(ran);
   EXPECT_EQ(count("events"), before);
-  EXPECT_EQ(count("event_outbox"), before);
+  EXPECT_EQ(outbox_size(), before);
   EXPECT_EQ(state_snapshot(), snapshot);
   EXPECT_TRUE(get("/v1/customers/" + customer.text("id")).body.at("name").is_null());
 }

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 
+#include "events/delivery_store.h"
 #include "ledger/ledger.h"
 #include "ledger/verify.h"
 #include "merchant/merchant.h"
@@ -115,6 +116,18 @@ class PaymentsFixture : public ::testing::TestWithParam<store::Dialect> {
     });
     EXPECT_TRUE(read);
     return rows;
+  }
+  // Events written but not yet fanned out to endpoints (the outbox, whatever its form).
+  std::int64_t outbox_size() {
+    std::int64_t events = -1;
+    auto read = database_->read([&](store::Connection& connection) -> store::StoreResult<void> {
+      auto counted = events::backlog(connection);
+      if (!counted) return unexpected(counted.error());
+      events = counted->outbox_events;
+      return {};
+    });
+    EXPECT_TRUE(read);
+    return events;
   }
   std::string state_snapshot() {
     return std::to_string(count("payment_objects")) + "/" +

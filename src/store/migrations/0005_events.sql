@@ -1,15 +1,15 @@
 -- 0005_events: events, webhook endpoints and their deliveries (src/events/).
 -- See docs/adr/0010-events-and-webhooks.md.
 --
--- An event is written in the same transaction as the change it announces, together with a row
--- in event_outbox (the transactional outbox). The dispatcher later fans each outbox row out
+-- An event is written in the same transaction as the change it announces, and with it the duty
+-- to deliver it (the transactional outbox, below). The dispatcher later fans each event out
 -- into one webhook_deliveries row per matching endpoint, claims due deliveries with a lease,
 -- sends them and records every attempt in webhook_attempts. Events are immutable once
 -- written; deliveries are mutable work items; attempts are an append-only log.
 
 CREATE TABLE events (
 -- till:sqlite
-  seq INTEGER PRIMARY KEY,
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused, even after a purge: see event_fanout
 -- till:end
 -- till:postgres
   seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -27,19 +27,22 @@ CREATE TABLE events (
 -- payment another B-tree insert per event).
 CREATE INDEX events_by_owner ON events (merchant_id, livemode, seq, type);
 
--- Events not yet fanned out to endpoints: the transactional outbox. Filled by the database
--- itself (the trigger below) in the statement that inserts the events, so writing an event
--- costs its writer no extra statement. A row is deleted in the transaction that inserts the
--- event's deliveries.
+-- The transactional outbox: which events are not yet fanned out to endpoints.
+--
+-- SQLite has one writer at a time, so events commit in seq order and the outbox is a cursor:
+-- every event after `fanned_out_seq` is still to be fanned out. Writing an event costs no
+-- outbox row at all (AUTOINCREMENT keeps seqs from being reused below the cursor).
 -- till:sqlite
-CREATE TABLE event_outbox (
-  event_seq INTEGER PRIMARY KEY         -- the rowid itself: no separate index to maintain
+CREATE TABLE event_fanout (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  fanned_out_seq INTEGER NOT NULL
 );
-CREATE TRIGGER events_enqueue AFTER INSERT ON events
-BEGIN
-  INSERT INTO event_outbox (event_seq) VALUES (NEW.seq);
-END;
+INSERT INTO event_fanout (id, fanned_out_seq) VALUES (1, 0);
 -- till:end
+-- On PostgreSQL concurrent transactions commit out of seq order, so a cursor could pass an
+-- event that commits later: each event gets an event_outbox row instead, written by the
+-- database itself (the trigger) in the statement that inserts the events, and deleted in the
+-- transaction that fans the event out.
 -- till:postgres
 CREATE TABLE event_outbox (
   event_seq BIGINT PRIMARY KEY
