@@ -157,6 +157,98 @@ TEST_F(ServeWebhooks, LiveEndpointsMustBeHttpsToPublicHosts) {
   EXPECT_EQ(allowed->status, 200) << allowed->body;
 }
 
+TEST_F(ServeWebhooks, OperatorsSeeAttemptsResendEventsAndReadMetrics) {
+  const std::string admin_token = "test-admin-token-0123456789abcdef-webhooks";
+  TestReceiver receiver;
+  receiver.fail_first(1);
+  auto server = std::make_unique<TillServer>(
+      std::vector<std::string>{},
+      [&] {
+        auto env = fast_webhooks();
+        env.emplace_back("TILL_ADMIN_TOKEN", admin_token);
+        return env;
+      }(),
+      data_.path());
+  ASSERT_TRUE(server->started()) << server->captured_stderr();
+  auto created = call(*server, "POST", "/v1/webhook_endpoints",
+                      "url=" + receiver.url() + "&enabled_events[]=customer.created");
+  ASSERT_TRUE(created && created->status == 200);
+  const auto endpoint = parse(created->body);
+  const std::string endpoint_id(endpoint.at("id").as_string());
+  receiver.set_secrets({std::string(endpoint.at("secret").as_string())});
+  ASSERT_TRUE(call(*server, "POST", "/v1/customers", "name=Ada"));
+  ASSERT_TRUE(receiver.wait_delivered(1, 20s));
+  const std::string event_id = receiver.received().back().event_id;
+
+  const std::string admin = "Authorization: Bearer " + admin_token + "\r\n";
+  auto admin_get = [&](const std::string& target) {
+    return http_request(server->port(), "GET", target, admin);
+  };
+  auto attempts = admin_get("/admin/v1/webhook_attempts?event=" + event_id);
+  ASSERT_TRUE(attempts && attempts->status == 200) << (attempts ? attempts->body : "");
+  const auto attempt_list = parse(attempts->body).at("data").as_array();
+  ASSERT_EQ(attempt_list.size(), 2u);  // newest first: the success, then the 500
+  EXPECT_EQ(attempt_list[0].at("outcome"), "succeeded");
+  EXPECT_EQ(attempt_list[0].at("status_code"), 200);
+  EXPECT_EQ(attempt_list[1].at("outcome"), "http_error");
+  EXPECT_EQ(attempt_list[1].at("status_code"), 500);
+  EXPECT_EQ(attempt_list[1].at("response_excerpt"), "try again later");
+  auto by_endpoint = admin_get("/admin/v1/webhook_attempts?endpoint=" + endpoint_id);
+  ASSERT_TRUE(by_endpoint && by_endpoint->status == 200);
+  EXPECT_EQ(parse(by_endpoint->body).at("data").as_array().size(), 2u);
+  auto neither = admin_get("/admin/v1/webhook_attempts");
+  ASSERT_TRUE(neither);
+  EXPECT_EQ(neither->status, 400);
+
+  // Resend: delivered again, with the same event id.
+  const std::string json = admin + "Content-Type: application/json\r\n";
+  auto resent = http_request(server->port(), "POST", "/admin/v1/events/" + event_id + "/resend",
+                             json, R"({"endpoint":")" + endpoint_id + R"("})");
+  ASSERT_TRUE(resent && resent->status == 200) << (resent ? resent->body : "");
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (receiver.received().size() < 3 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(20ms);
+  }
+  ASSERT_EQ(receiver.received().size(), 3u);
+  EXPECT_EQ(receiver.received().back().event_id, event_id);
+  auto unknown = http_request(server->port(), "POST", "/admin/v1/events/" + event_id + "/resend",
+                              json, R"({"endpoint":"we_nope"})");
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->status, 404);
+  auto missing = http_request(server->port(), "POST", "/admin/v1/events/" + event_id + "/resend",
+                              json, "{}");
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(missing->status, 400);
+  EXPECT_EQ(parse(missing->body).at("error").at("param"), "endpoint");
+
+  auto endpoints = admin_get("/admin/v1/webhook_endpoints?status=enabled");
+  ASSERT_TRUE(endpoints && endpoints->status == 200);
+  const auto listed = parse(endpoints->body).at("data").as_array();
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0].at("merchant").as_string(), merchant_id_);
+  EXPECT_TRUE(listed[0].at("disabled_reason").is_null());
+  auto backlog = admin_get("/admin/v1/webhook_backlog");
+  ASSERT_TRUE(backlog && backlog->status == 200);
+  EXPECT_TRUE(parse(backlog->body).contains("pending_deliveries"));
+  auto unauthorized = http_request(server->port(), "GET", "/admin/v1/webhook_backlog");
+  ASSERT_TRUE(unauthorized);
+  EXPECT_EQ(unauthorized->status, 401);
+
+  auto event = call(*server, "GET", "/v1/events/" + event_id);
+  ASSERT_TRUE(event && event->status == 200);
+  EXPECT_EQ(parse(event->body).at("pending_webhooks"), 0);
+
+  auto metrics = http_request(server->port(), "GET", "/metrics");
+  ASSERT_TRUE(metrics && metrics->status == 200);
+  for (const char* name :
+       {"till_webhook_attempts_total{outcome=\"succeeded\"}", "till_webhook_attempts_total{outcome=\"http_error\"}",
+        "till_webhook_backlog_deliveries", "till_webhook_outbox_events",
+        "till_webhook_oldest_undelivered_seconds", "till_webhook_attempt_duration_seconds_bucket",
+        "till_webhook_in_flight", "till_webhook_events_fanned_out_total"}) {
+    EXPECT_NE(metrics->body.find(name), std::string::npos) << name;
+  }
+}
+
 TEST_F(ServeWebhooks, KillNineWhileDeliveringLosesNoEvent) {
   TestReceiver receiver;
   receiver.set_delay(15ms);  // ~1,000 deliveries/s at 16 in flight: thousands stay pending
