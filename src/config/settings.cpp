@@ -216,8 +216,8 @@ constexpr std::array settings_table = {
         "attempt failed for this long is disabled (default 3 days)."),
     integer_setting<&Config::webhooks, &WebhooksConfig::poll_interval_ms>(
         "webhooks.poll_interval_ms", no_flag, 1, 10'000,
-        "How often an idle dispatcher looks for new events: the longest wait before an "
-        "event's first delivery starts."),
+        "How often a dispatcher that is delivering looks for new events; after events went to "
+        "nobody it looks once per webhooks.sweep_interval_ms instead."),
     integer_setting<&Config::webhooks, &WebhooksConfig::sweep_interval_ms>(
         "webhooks.sweep_interval_ms", no_flag, 1, 600'000,
         "How often the dispatcher checks every endpoint for due work it did not create "

@@ -37,7 +37,7 @@ struct DispatcherOptions {
   std::int64_t retry_initial_ms = 60'000;
   std::int64_t retry_interval_max_ms = 6LL * 3600 * 1000;
   std::int64_t retry_window_ms = 3LL * 24 * 3600 * 1000;  // then failed; endpoint disabled
-  std::int64_t poll_interval_ms = 20;                     // idle: outbox check period
+  std::int64_t poll_interval_ms = 20;  // outbox check period while delivering (else the sweep)
   std::int64_t sweep_interval_ms = 1000;
   std::size_t response_bytes_max = 64 * 1024;
   std::size_t excerpt_bytes = 256;
