@@ -9,10 +9,13 @@
 
 #include "base/ids.h"
 #include "events/catalog.h"
+#include "events/sql_text.h"
 
 namespace till::events {
 
 namespace {
+
+using detail::placeholders;
 
 using store::Connection;
 using store::Row;
@@ -20,15 +23,6 @@ using store::StoreResult;
 using store::Value;
 
 constexpr std::size_t kRowsPerStatement = 64;
-
-std::string placeholders(std::size_t first, std::size_t count) {
-  std::string list;
-  for (std::size_t i = 0; i < count; ++i) {
-    if (i > 0) list += ", ";
-    list += "$" + std::to_string(first + i);
-  }
-  return list;
-}
 
 std::string_view skip_locked(const Connection& connection) {
   return connection.dialect() == store::Dialect::postgres ? " FOR UPDATE SKIP LOCKED" : "";
@@ -50,8 +44,7 @@ struct Subscriber {
 };
 
 StoreResult<std::vector<Subscriber>> subscribers_of(Connection& connection,
-                                                    const std::string& merchant_id,
-                                                    bool livemode) {
+                                                    const std::string& merchant_id, bool livemode) {
   std::vector<Subscriber> found;
   auto queried = connection.query(
       "SELECT id, created, enabled_events FROM webhook_endpoints WHERE merchant_id = $1 AND "
@@ -167,12 +160,10 @@ StoreResult<FanOutResult> fan_out(Connection& connection, std::size_t limit, std
   if (*nobody) return std::move(**nobody);
   std::vector<OutboxEvent> pending;
   auto read = connection.query(pending_events_sql(connection, limit), {}, [&](const Row& row) {
-        const std::int64_t created_ms =
-            id_unix_ms(row.get_text(5)).value_or(row.get_int64(4) * 1000);
-        pending.push_back(OutboxEvent{row.get_int64(0), created_ms, row.get<std::string>(1),
-                                      row.get_bool(2), row.get<std::string>(3),
-                                      row.get_int64(4)});
-      });
+    const std::int64_t created_ms = id_unix_ms(row.get_text(5)).value_or(row.get_int64(4) * 1000);
+    pending.push_back(OutboxEvent{row.get_int64(0), created_ms, row.get<std::string>(1),
+                                  row.get_bool(2), row.get<std::string>(3), row.get_int64(4)});
+  });
   if (!read) return unexpected(read.error());
   FanOutResult result;
   if (pending.empty()) return result;
@@ -216,12 +207,9 @@ StoreResult<FanOutResult> fan_out(Connection& connection, std::size_t limit, std
   return result;
 }
 
-StoreResult<std::vector<ClaimedDelivery>> claim_deliveries(Connection& connection,
-                                                           const std::string& endpoint_id,
-                                                           std::size_t limit,
-                                                           const std::string& owner,
-                                                           std::int64_t now_ms,
-                                                           std::int64_t lease_until_ms) {
+StoreResult<std::vector<ClaimedDelivery>> claim_deliveries(
+    Connection& connection, const std::string& endpoint_id, std::size_t limit,
+    const std::string& owner, std::int64_t now_ms, std::int64_t lease_until_ms) {
   assert(limit >= 1 && limit <= kClaimBatchMax);
   assert(lease_until_ms > now_ms);
   std::vector<ClaimedDelivery> claimed;
@@ -262,9 +250,9 @@ StoreResult<std::vector<ClaimedDelivery>> claim_deliveries(Connection& connectio
     auto body = bodies.find(delivery.event_seq);
     // Deliveries go with their event (purge_events deletes both in one transaction).
     if (body == bodies.end()) {
-      return store::store_fail(store::ErrorKind::corrupt,
-                               "webhook delivery " + std::to_string(delivery.seq) +
-                                   " refers to a missing event");
+      return store::store_fail(
+          store::ErrorKind::corrupt,
+          "webhook delivery " + std::to_string(delivery.seq) + " refers to a missing event");
     }
     delivery.event_id = body->second.first;
     delivery.event_body = body->second.second;
@@ -296,8 +284,8 @@ StoreResult<std::size_t> record_attempts(Connection& connection,
         "UPDATE webhook_deliveries SET state = $3, attempt_count = attempt_count + 1, "
         "next_attempt_at_ms = $4, lease_owner = NULL, lease_until_ms = 0, finished_at_ms = $5 "
         "WHERE seq = $1 AND lease_owner = $2",
-        {attempt.delivery_seq, owner, std::string(state),
-         finished ? now_ms : attempt.retry_at_ms, finished ? Value(now_ms) : Value(nullptr)});
+        {attempt.delivery_seq, owner, std::string(state), finished ? now_ms : attempt.retry_at_ms,
+         finished ? Value(now_ms) : Value(nullptr)});
     if (!updated) return unexpected(updated.error());
     settled += static_cast<std::size_t>(*updated);
   }
@@ -313,11 +301,10 @@ StoreResult<std::size_t> record_attempts(Connection& connection,
       const AttemptRecord& attempt = attempts[first + i];
       if (i > 0) sql += ", ";
       sql += "(" + placeholders(i * kColumnCount + 1, kColumnCount) + ")";
-      params.insert(params.end(),
-                    {attempt.delivery_seq, attempt.event_id, attempt.endpoint_id,
-                     attempt.attempted_at_ms, attempt.duration_us,
-                     static_cast<std::int64_t>(attempt.status_code), attempt.outcome,
-                     attempt.error, attempt.response_excerpt, owner});
+      params.insert(params.end(), {attempt.delivery_seq, attempt.event_id, attempt.endpoint_id,
+                                   attempt.attempted_at_ms, attempt.duration_us,
+                                   static_cast<std::int64_t>(attempt.status_code), attempt.outcome,
+                                   attempt.error, attempt.response_excerpt, owner});
     }
     if (auto inserted = connection.execute(sql, params); !inserted) {
       return unexpected(inserted.error());
@@ -388,9 +375,9 @@ StoreResult<Backlog> backlog(Connection& connection) {
           : "SELECT COUNT(*), MIN(e.created) FROM event_outbox o JOIN events e ON e.seq = "
             "o.event_seq";
   auto outbox = connection.query(pending, {}, [&](const Row& row) {
-        result.outbox_events = row.get_int64(0);
-        result.oldest_outbox_created = row.get<std::optional<std::int64_t>>(1);
-      });
+    result.outbox_events = row.get_int64(0);
+    result.oldest_outbox_created = row.get<std::optional<std::int64_t>>(1);
+  });
   if (!outbox) return unexpected(outbox.error());
   return result;
 }
@@ -412,11 +399,10 @@ StoreResult<std::vector<AttemptRow>> list_attempts(Connection& connection,
   sql += " ORDER BY seq DESC LIMIT " + std::to_string(query.limit);
   std::vector<AttemptRow> rows;
   auto queried = connection.query(sql, params, [&](const Row& row) {
-    rows.push_back(AttemptRow{row.get_int64(0), row.get<std::string>(1), row.get<std::string>(2),
-                              row.get_int64(3), row.get_int64(4),
-                              static_cast<int>(row.get_int64(5)), row.get<std::string>(6),
-                              row.get<std::string>(7), row.get<std::string>(8),
-                              row.get<std::string>(9)});
+    rows.push_back(AttemptRow{
+        row.get_int64(0), row.get<std::string>(1), row.get<std::string>(2), row.get_int64(3),
+        row.get_int64(4), static_cast<int>(row.get_int64(5)), row.get<std::string>(6),
+        row.get<std::string>(7), row.get<std::string>(8), row.get<std::string>(9)});
   });
   if (!queried) return unexpected(queried.error());
   return rows;

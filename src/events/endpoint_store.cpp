@@ -5,9 +5,14 @@
 #include <boost/json/serialize.hpp>
 #include <cassert>
 
+#include "events/sql_text.h"
+
 namespace till::events {
 
 namespace {
+
+using detail::int_or_null;
+using detail::text_or_null;
 
 using store::Connection;
 using store::Row;
@@ -20,16 +25,6 @@ constexpr std::string_view kColumns =
     "seq, id, merchant_id, livemode, created, url, status, enabled_events, extras, secret, "
     "previous_secret, previous_secret_expires_at_ms, failing_since_ms, disabled_reason, "
     "disabled_at_ms, deleted";
-
-Value text_or_null(const std::string& text) {
-  if (text.empty()) return nullptr;
-  return text;
-}
-
-Value int_or_null(const std::optional<std::int64_t>& value) {
-  if (!value) return nullptr;
-  return *value;
-}
 
 std::string events_json(const std::vector<std::string>& types) {
   boost::json::array array;
@@ -95,9 +90,9 @@ Endpoint read_endpoint(const Row& row) {
 StoreResult<std::vector<Endpoint>> select_where(Connection& connection, const std::string& where,
                                                 const std::vector<Value>& params) {
   std::vector<Endpoint> found;
-  auto queried = connection.query(
-      "SELECT " + std::string(kColumns) + " FROM webhook_endpoints WHERE " + where, params,
-      [&](const Row& row) { found.push_back(read_endpoint(row)); });
+  auto queried =
+      connection.query("SELECT " + std::string(kColumns) + " FROM webhook_endpoints WHERE " + where,
+                       params, [&](const Row& row) { found.push_back(read_endpoint(row)); });
   if (!queried) return unexpected(queried.error());
   return found;
 }
@@ -116,12 +111,12 @@ boost::json::object endpoint_object(const Endpoint& endpoint) {
   boost::json::object object;
   object["id"] = endpoint.id;
   object["object"] = "webhook_endpoint";
-  object["api_version"] =
-      endpoint.api_version.empty() ? boost::json::value(nullptr) : boost::json::value(endpoint.api_version);
+  object["api_version"] = endpoint.api_version.empty() ? boost::json::value(nullptr)
+                                                       : boost::json::value(endpoint.api_version);
   object["application"] = nullptr;
   object["created"] = endpoint.created;
-  object["description"] =
-      endpoint.description.empty() ? boost::json::value(nullptr) : boost::json::value(endpoint.description);
+  object["description"] = endpoint.description.empty() ? boost::json::value(nullptr)
+                                                       : boost::json::value(endpoint.description);
   boost::json::array types;
   for (const std::string& type : endpoint.enabled_events) types.emplace_back(type);
   object["enabled_events"] = std::move(types);
@@ -197,7 +192,8 @@ StoreResult<std::vector<std::string>> enabled_endpoint_ids(Connection& connectio
   std::vector<std::string> ids;
   auto queried = connection.query(
       "SELECT id FROM webhook_endpoints WHERE status = 'enabled' AND deleted = FALSE ORDER BY "
-      "seq LIMIT " + std::to_string(limit),
+      "seq LIMIT " +
+          std::to_string(limit),
       {}, [&](const Row& row) { ids.emplace_back(row.get_text(0)); });
   if (!queried) return unexpected(queried.error());
   return ids;

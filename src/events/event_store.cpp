@@ -6,10 +6,13 @@
 
 #include "base/ids.h"
 #include "events/catalog.h"
+#include "events/sql_text.h"
 
 namespace till::events {
 
 namespace {
+
+using detail::placeholders;
 
 using store::Connection;
 using store::Row;
@@ -41,16 +44,6 @@ boost::json::value text_or_null(const std::string& text) {
   return boost::json::value(text);
 }
 
-// "$first, $first+1, ..., $first+count-1"
-std::string placeholders(std::size_t first, std::size_t count) {
-  std::string list;
-  for (std::size_t i = 0; i < count; ++i) {
-    if (i > 0) list += ", ";
-    list += "$" + std::to_string(first + i);
-  }
-  return list;
-}
-
 StoreResult<void> insert_batch(Connection& connection, std::span<const EventRecord> events) {
   constexpr std::size_t kColumnCount = 7;
   std::string sql =
@@ -72,8 +65,7 @@ StoreResult<void> insert_batch(Connection& connection, std::span<const EventReco
 }
 
 // The seq of one of the owner's events, or nullopt.
-StoreResult<std::optional<std::int64_t>> cursor_seq(Connection& connection,
-                                                    const EventQuery& query,
+StoreResult<std::optional<std::int64_t>> cursor_seq(Connection& connection, const EventQuery& query,
                                                     const std::string& id) {
   return connection.query_one<std::int64_t>(
       "SELECT seq FROM events WHERE id = $1 AND merchant_id = $2 AND livemode = $3",
@@ -160,12 +152,11 @@ StoreResult<std::optional<EventRecord>> select_event(Connection& connection,
   return found;
 }
 
-StoreResult<std::optional<EventPage>> list_events(Connection& connection,
-                                                  const EventQuery& query) {
+StoreResult<std::optional<EventPage>> list_events(Connection& connection, const EventQuery& query) {
   assert(query.limit >= 1 && query.limit <= kListLimitMax);
   assert(query.types.size() <= kTypeFiltersMax);
-  std::string sql = "SELECT " + std::string(kColumns) +
-                    " FROM events WHERE merchant_id = $1 AND livemode = $2";
+  std::string sql =
+      "SELECT " + std::string(kColumns) + " FROM events WHERE merchant_id = $1 AND livemode = $2";
   std::vector<Value> params{query.merchant_id, query.livemode};
   auto next = [&](Value value) {
     params.push_back(std::move(value));

@@ -10,6 +10,7 @@
 //   - The secret (whsec_...) is in the create and roll answers only.
 //   - At most 16 endpoints per merchant and mode, as at Stripe.
 #include <boost/url/parse.hpp>
+#include <functional>
 
 #include "base/ids.h"
 #include "events/address_guard.h"
@@ -233,19 +234,30 @@ Reply retrieve_endpoint(Services& services, Call& call) {
   return ok(events::endpoint_object(*found));
 }
 
-Reply update_endpoint(Services& services, Call& call) {
-  auto parsed = read_params(call, false);
-  if (!parsed) return fail(parsed.error());
+// Loads the caller's endpoint `id` in a unit of work, lets `change` modify it (or refuse with a
+// reply) and writes it back; the reply is what `change` answers. 404 when there is no such
+// endpoint.
+using EndpointChange = std::function<Reply(events::Endpoint&)>;
+Reply change_endpoint(Services& services, Call& call, const EndpointChange& change) {
   const std::string id(call.request.path_param("id"));
   return mutate(services, call, [&](auto& unit) -> store::StoreResult<Reply> {
     store::Connection& connection = unit.connection();
     auto found = find_endpoint(connection, call, id);
     if (!found) return unexpected(found.error());
     if (!*found) return no_such(kKind, id);
-    events::Endpoint& endpoint = **found;
-    if (auto bad = apply_params(endpoint, *parsed)) return fail(*bad);
-    auto updated = events::update_endpoint(connection, endpoint);
+    Reply reply = change(**found);
+    if (reply.status != 200) return reply;
+    auto updated = events::update_endpoint(connection, **found);
     if (!updated) return unexpected(updated.error());
+    return reply;
+  });
+}
+
+Reply update_endpoint(Services& services, Call& call) {
+  auto parsed = read_params(call, false);
+  if (!parsed) return fail(parsed.error());
+  return change_endpoint(services, call, [&](events::Endpoint& endpoint) {
+    if (auto bad = apply_params(endpoint, *parsed)) return fail(*bad);
     return ok(events::endpoint_object(endpoint));
   });
 }
@@ -253,16 +265,9 @@ Reply update_endpoint(Services& services, Call& call) {
 Reply delete_endpoint(Services& services, Call& call) {
   params::Reader reader(call.params);
   if (auto unknown = reader.finish()) return fail(*unknown);
-  const std::string id(call.request.path_param("id"));
-  return mutate(services, call, [&](auto& unit) -> store::StoreResult<Reply> {
-    store::Connection& connection = unit.connection();
-    auto found = find_endpoint(connection, call, id);
-    if (!found) return unexpected(found.error());
-    if (!*found) return no_such(kKind, id);
-    (*found)->deleted = true;
-    auto updated = events::update_endpoint(connection, **found);
-    if (!updated) return unexpected(updated.error());
-    return ok(boost::json::object{{"id", id}, {"object", kKind}, {"deleted", true}});
+  return change_endpoint(services, call, [&](events::Endpoint& endpoint) {
+    endpoint.deleted = true;
+    return ok(boost::json::object{{"id", endpoint.id}, {"object", kKind}, {"deleted", true}});
   });
 }
 
@@ -275,18 +280,10 @@ Reply roll_secret(Services& services, Call& call) {
   if (!expires_in) return fail(expires_in.error());
   if (auto unknown = reader.finish()) return fail(*unknown);
   const std::int64_t overlap_s = expires_in->value_or(kRollOverlapSecondsDefault);
-  const std::string id(call.request.path_param("id"));
-  return mutate(services, call, [&](auto& unit) -> store::StoreResult<Reply> {
-    store::Connection& connection = unit.connection();
-    auto found = find_endpoint(connection, call, id);
-    if (!found) return unexpected(found.error());
-    if (!*found) return no_such(kKind, id);
-    events::Endpoint& endpoint = **found;
+  return change_endpoint(services, call, [&](events::Endpoint& endpoint) {
     endpoint.previous_secret = overlap_s > 0 ? endpoint.secret : "";
     endpoint.previous_secret_expires_at_ms = call.now_unix_ms + overlap_s * 1000;
     endpoint.secret = events::new_endpoint_secret();
-    auto updated = events::update_endpoint(connection, endpoint);
-    if (!updated) return unexpected(updated.error());
     return ok(with_secret(endpoint));
   });
 }

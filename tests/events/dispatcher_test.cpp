@@ -14,6 +14,7 @@
 #include "events/endpoint_store.h"
 #include "events/event_store.h"
 #include "events/signature.h"
+#include "events_fixture.h"
 #include "support/test_database.h"
 #include "support/till_process.h"
 #include "test_receiver.h"
@@ -39,23 +40,8 @@ DispatcherOptions fast_options() {
   return options;
 }
 
-class DispatcherTest : public ::testing::TestWithParam<Dialect> {
+class DispatcherTest : public testing::EventsDatabaseTest {
  protected:
-  void SetUp() override {
-    auto database = till::testing::open_fresh_database(GetParam(), temp_.path());
-    ASSERT_TRUE(database) << database.error().message;
-    database_ = std::move(database).value();
-  }
-
-  template <class Work>
-  void transact(Work work) {
-    auto done = database_->transact([&](Connection& connection) -> store::StoreResult<void> {
-      work(connection);
-      return {};
-    });
-    ASSERT_TRUE(done) << done.error().message;
-  }
-
   Endpoint add_endpoint(const std::string& url, std::vector<std::string> types = {"*"},
                         bool livemode = false, const std::string& merchant = "acct_a") {
     Endpoint endpoint;
@@ -105,8 +91,6 @@ class DispatcherTest : public ::testing::TestWithParam<Dialect> {
     return dispatcher;
   }
 
-  till::testing::TempDir temp_;
-  std::unique_ptr<store::Database> database_;
   obs::MetricsRegistry metrics_;
 };
 

@@ -11,6 +11,7 @@
 #include "events/endpoint_store.h"
 #include "events/event_store.h"
 #include "events/signature.h"
+#include "events_fixture.h"
 #include "support/test_database.h"
 #include "support/till_process.h"
 
@@ -22,24 +23,8 @@ using store::Dialect;
 
 constexpr std::int64_t kStartMs = 1'790'000'000'000;
 
-class EventStoreTest : public ::testing::TestWithParam<Dialect> {
+class EventStoreTest : public testing::EventsDatabaseTest {
  protected:
-  void SetUp() override {
-    auto database = till::testing::open_fresh_database(GetParam(), temp_.path());
-    ASSERT_TRUE(database) << database.error().message;
-    database_ = std::move(database).value();
-  }
-
-  // Runs `work` in one transaction and fails the test if it fails.
-  template <class Work>
-  void transact(Work work) {
-    auto done = database_->transact([&](Connection& connection) -> store::StoreResult<void> {
-      work(connection);
-      return {};
-    });
-    ASSERT_TRUE(done) << done.error().message;
-  }
-
   std::int64_t count(const std::string& sql) {
     std::int64_t n = -1;
     transact([&](Connection& c) { n = c.query_one<std::int64_t>(sql)->value_or(-1); });
@@ -129,9 +114,7 @@ class EventStoreTest : public ::testing::TestWithParam<Dialect> {
     return settled;
   }
 
-  till::testing::TempDir temp_;
   ManualClock clock_{kStartMs};
-  std::unique_ptr<store::Database> database_;
 };
 
 TEST(EventShape, MakeEventHasStripesFields) {
@@ -175,7 +158,8 @@ TEST(EventShape, AnObjectGivenAsTextIsEmbeddedVerbatim) {
   EventDraft draft;
   draft.type = "charge.succeeded";
   draft.merchant_id = "acct_x";
-  draft.object_text = R"({"id":"ch_1","object":"charge","metadata":{"note":"\"data\":{\"object\":null"}})";
+  draft.object_text =
+      R"({"id":"ch_1","object":"charge","metadata":{"note":"\"data\":{\"object\":null"}})";
   draft.object_id = "ch_1";
   const EventRecord event = make_event(draft, clock);
   EXPECT_EQ(event.object_id, "ch_1");
@@ -186,12 +170,16 @@ TEST(EventShape, AnObjectGivenAsTextIsEmbeddedVerbatim) {
 }
 
 TEST(EventShape, PreviousAttributesAreTheChangedTopLevelFields) {
-  const boost::json::object before{
-      {"status", "requires_capture"}, {"amount_received", 0}, {"metadata", {{"a", "1"}}},
-      {"gone", "x"}, {"same", 5}};
-  const boost::json::object after{
-      {"status", "succeeded"}, {"amount_received", 500}, {"metadata", {{"a", "2"}}},
-      {"same", 5}, {"new", true}};
+  const boost::json::object before{{"status", "requires_capture"},
+                                   {"amount_received", 0},
+                                   {"metadata", {{"a", "1"}}},
+                                   {"gone", "x"},
+                                   {"same", 5}};
+  const boost::json::object after{{"status", "succeeded"},
+                                  {"amount_received", 500},
+                                  {"metadata", {{"a", "2"}}},
+                                  {"same", 5},
+                                  {"new", true}};
   const boost::json::object previous = previous_attributes(before, after);
   EXPECT_EQ(previous.at("status"), "requires_capture");
   EXPECT_EQ(previous.at("amount_received"), 0);
@@ -284,8 +272,8 @@ TEST_P(EventStoreTest, EventsAreStoredWithTheirOutboxRowAndListedNewestFirst) {
 TEST_P(EventStoreTest, FanOutMatchesSubscriptionsOwnersAndEndpointAge) {
   const Endpoint everything = endpoint({"*"});
   const Endpoint charges = endpoint({"charge.succeeded"});
-  endpoint({"*"}, "acct_b");          // another merchant
-  endpoint({"*"}, "acct_a", true);    // the same merchant's live mode
+  endpoint({"*"}, "acct_b");        // another merchant
+  endpoint({"*"}, "acct_a", true);  // the same merchant's live mode
   Endpoint disabled = endpoint({"*"});
   disabled.status = "disabled";
   transact([&](Connection& c) { ASSERT_TRUE(update_endpoint(c, disabled)); });
@@ -299,12 +287,11 @@ TEST_P(EventStoreTest, FanOutMatchesSubscriptionsOwnersAndEndpointAge) {
   EXPECT_EQ(result.deliveries, 3u);
   EXPECT_EQ(result.endpoint_ids.size(), 2u);
   EXPECT_EQ(outbox_size(), 0);
-  EXPECT_EQ(count("SELECT COUNT(*) FROM webhook_deliveries WHERE endpoint_id = '" +
-                  everything.id + "'"),
-            2);
-  EXPECT_EQ(count("SELECT COUNT(*) FROM webhook_deliveries WHERE endpoint_id = '" + charges.id +
-                  "'"),
-            1);
+  EXPECT_EQ(
+      count("SELECT COUNT(*) FROM webhook_deliveries WHERE endpoint_id = '" + everything.id + "'"),
+      2);
+  EXPECT_EQ(
+      count("SELECT COUNT(*) FROM webhook_deliveries WHERE endpoint_id = '" + charges.id + "'"), 1);
   EXPECT_EQ(count("SELECT MAX(fanout_count) FROM webhook_deliveries"), 2);
   EXPECT_EQ(fan_out_all().events, 0u);  // nothing twice
 }
@@ -384,7 +371,7 @@ TEST_P(EventStoreTest, AnEndpointFailingForTheWholeWindowIsDisabledWithAReason) 
   };
   EXPECT_FALSE(report(false, clock_.now_unix_ms() - 1000, "failing"));
   clock_.advance_ms(window / 2);
-  EXPECT_FALSE(report(true, std::nullopt, "failing"));  // a success resets the streak
+  EXPECT_FALSE(report(true, std::nullopt, "failing"));           // a success resets the streak
   const std::int64_t streak_start = clock_.now_unix_ms() - 500;  // that delivery was owed since
   EXPECT_FALSE(report(false, streak_start, "failing"));
   clock_.set_unix_ms(streak_start + window - 1);
@@ -419,9 +406,7 @@ TEST_P(EventStoreTest, ResendMakesADeliveryDueAgainOrCreatesIt) {
     done = *resend(c, claimed[0].event_id, late.id, clock_.now_unix_ms());
   });
   EXPECT_TRUE(done);
-  transact([&](Connection& c) {
-    done = *resend(c, "evt_missing", late.id, clock_.now_unix_ms());
-  });
+  transact([&](Connection& c) { done = *resend(c, "evt_missing", late.id, clock_.now_unix_ms()); });
   EXPECT_FALSE(done);
   EXPECT_EQ(claim(target.id, "me").size(), 1u);
   EXPECT_EQ(claim(late.id, "me").size(), 1u);
@@ -453,7 +438,8 @@ TEST_P(EventStoreTest, EventsAfterAPurgeOfEverythingAreStillFannedOut) {
   clock_.advance_ms(1000);
   insert({event("customer.created"), event("customer.updated")});
   EXPECT_EQ(fan_out_all().events, 2u);
-  transact([&](Connection& c) { ASSERT_EQ(*purge_events(c, clock_.now_unix_ms() / 1000 + 1, 100), 2); });
+  transact(
+      [&](Connection& c) { ASSERT_EQ(*purge_events(c, clock_.now_unix_ms() / 1000 + 1, 100), 2); });
   EXPECT_EQ(count("SELECT COUNT(*) FROM events"), 0);
   insert({event("customer.deleted")});
   EXPECT_EQ(outbox_size(), 1);
