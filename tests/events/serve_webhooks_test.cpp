@@ -10,6 +10,8 @@
 #include <thread>
 
 #include "support/http_client.h"
+#include "store/store.h"
+#include "support/postgres_server.h"
 #include "support/till_process.h"
 #include "test_receiver.h"
 
@@ -253,6 +255,73 @@ TEST_F(ServeWebhooks, OperatorsSeeAttemptsResendEventsAndReadMetrics) {
         "till_webhook_in_flight", "till_webhook_events_fanned_out_total"}) {
     EXPECT_NE(metrics->body.find(name), std::string::npos) << name;
   }
+}
+
+// Several `till serve` processes on one PostgreSQL share the delivery queue: every event is
+// delivered, exactly once when nothing fails, and no attempt is ever made twice at once.
+TEST(ServeWebhooksPostgres, TwoProcessesShareTheQueueWithoutDoubleDelivery) {
+  auto server = till::testing::PostgresServer::shared();
+  ASSERT_TRUE(server) << server.error().message;
+  auto url = (*server)->create_database("webhooks_two_nodes");
+  ASSERT_TRUE(url) << url.error().message;
+  ASSERT_EQ(run_till({"migrate", "--database", *url}).exit_status, 0);
+  const CommandResult created =
+      run_till({"admin", "merchant", "create", "--name", "Nodes", "--json", "--database", *url});
+  ASSERT_EQ(created.exit_status, 0) << created.err;
+  const std::string key(parse(created.out).at("secret_key").as_string());
+  TempDir first_dir;
+  TempDir second_dir;
+  const std::vector<std::string> args{"--database", *url};
+  TillServer first(args, fast_webhooks(), first_dir.path());
+  TillServer second(args, fast_webhooks(), second_dir.path());
+  ASSERT_TRUE(first.started()) << first.captured_stderr();
+  ASSERT_TRUE(second.started()) << second.captured_stderr();
+  const std::string headers =
+      "Authorization: Bearer " + key + "\r\nContent-Type: application/x-www-form-urlencoded\r\n";
+
+  TestReceiver receiver;
+  receiver.set_delay(2ms);
+  auto endpoint = http_request(first.port(), "POST", "/v1/webhook_endpoints", headers,
+                               "url=" + receiver.url() + "&enabled_events[]=*");
+  ASSERT_TRUE(endpoint && endpoint->status == 200) << (endpoint ? endpoint->body : "");
+  receiver.set_secrets({std::string(parse(endpoint->body).at("secret").as_string())});
+
+  // Both nodes write events; both deliver.
+  constexpr int kCustomersPerNode = 150;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> writers;
+  for (const TillServer* node : {&first, &second}) {
+    writers.emplace_back([&, node] {
+      for (int i = 0; i < kCustomersPerNode; ++i) {
+        auto answer = http_request(node->port(), "POST", "/v1/customers", headers,
+                                   "name=n" + std::to_string(i));
+        if (!answer || answer->status != 200) failures.fetch_add(1);
+      }
+    });
+  }
+  for (auto& writer : writers) writer.join();
+  ASSERT_EQ(failures.load(), 0);
+  ASSERT_TRUE(receiver.wait_delivered(2 * kCustomersPerNode, 60s))
+      << receiver.delivered().size() << " delivered";
+  std::this_thread::sleep_for(300ms);  // a late duplicate, if there were one, would arrive now
+  EXPECT_EQ(receiver.received().size(), static_cast<std::size_t>(2 * kCustomersPerNode));
+  EXPECT_EQ(receiver.overlaps(), 0u);
+  EXPECT_EQ(receiver.bad_signatures(), 0u);
+  // Both processes took part: the attempt log names two dispatchers.
+  store::StoreOptions options;
+  options.database_url = *url;
+  auto database = store::open_database(options);
+  ASSERT_TRUE(database) << database.error().message;
+  std::int64_t dispatchers = 0;
+  auto read = (*database)->read([&](store::Connection& connection) -> store::StoreResult<void> {
+    auto counted = connection.query_one<std::int64_t>(
+        "SELECT COUNT(DISTINCT dispatcher) FROM webhook_attempts");
+    if (!counted) return unexpected(counted.error());
+    dispatchers = counted->value_or(0);
+    return {};
+  });
+  ASSERT_TRUE(read) << read.error().message;
+  EXPECT_EQ(dispatchers, 2);
 }
 
 TEST_F(ServeWebhooks, KillNineWhileDeliveringLosesNoEvent) {
