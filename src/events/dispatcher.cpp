@@ -199,9 +199,15 @@ struct Dispatcher::State {
                              "Endpoints disabled after failing for the whole retry window")),
         metrics(registry) {}
 
+  // Outcomes are a handful of fixed names; each counter is looked up in the registry once.
+  std::unordered_map<std::string, obs::Counter*> outcome_counters;
   obs::Counter& outcome_counter(const std::string& outcome) {
-    return metrics.counter("till_webhook_attempts_total", "Webhook delivery attempts by outcome",
-                           {{"outcome", outcome}});
+    obs::Counter*& counter = outcome_counters[outcome];
+    if (counter == nullptr) {
+      counter = &metrics.counter("till_webhook_attempts_total",
+                                 "Webhook delivery attempts by outcome", {{"outcome", outcome}});
+    }
+    return *counter;
   }
 
   // Backoff before attempt n+1 after n failures: initial * 2^(n-1), capped, then a random
