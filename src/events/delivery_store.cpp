@@ -427,12 +427,18 @@ StoreResult<std::vector<AttemptRow>> list_attempts(Connection& connection,
   return rows;
 }
 
-StoreResult<std::int64_t> pending_webhooks(Connection& connection, std::int64_t event_seq) {
-  auto counted = connection.query_one<std::int64_t>(
-      "SELECT COUNT(*) FROM webhook_deliveries WHERE event_seq = $1 AND state <> 'succeeded'",
-      {event_seq});
+StoreResult<std::unordered_map<std::int64_t, std::int64_t>> pending_webhooks(
+    Connection& connection, std::span<const std::int64_t> event_seqs) {
+  assert(event_seqs.size() <= kClaimBatchMax);
+  std::unordered_map<std::int64_t, std::int64_t> pending;
+  if (event_seqs.empty()) return pending;
+  const std::vector<Value> params(event_seqs.begin(), event_seqs.end());
+  auto counted = connection.query(
+      "SELECT event_seq, COUNT(*) FROM webhook_deliveries WHERE event_seq IN (" +
+          placeholders(1, params.size()) + ") AND state <> 'succeeded' GROUP BY event_seq",
+      params, [&](const Row& row) { pending[row.get_int64(0)] = row.get_int64(1); });
   if (!counted) return unexpected(counted.error());
-  return counted->value_or(0);
+  return pending;
 }
 
 }  // namespace till::events

@@ -19,6 +19,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "store/store.h"
@@ -30,8 +31,8 @@ constexpr std::size_t kClaimBatchMax = 1000;
 constexpr std::size_t kExcerptBytesMax = 1024;
 
 struct FanOutResult {
-  std::size_t events = 0;      // outbox rows consumed
-  std::size_t deliveries = 0;  // deliveries created
+  std::size_t events = 0;                 // outbox rows consumed
+  std::size_t deliveries = 0;             // deliveries created
   std::vector<std::string> endpoint_ids;  // endpoints that got new deliveries, distinct
 };
 // Fans out at most `limit` outbox events, oldest first (on SQLite with no enabled endpoint at
@@ -89,11 +90,10 @@ store::StoreResult<std::size_t> record_attempts(store::Connection& connection,
 // unset, to `failing_delivery_started_ms`: when the earliest delivery that just failed became
 // due, since the endpoint has owed it from then. An endpoint failing since before
 // `disable_before_ms` is disabled with `reason`. Returns true when this call disabled it.
-store::StoreResult<bool> note_endpoint_health(store::Connection& connection,
-                                              const std::string& endpoint_id, bool any_success,
-                                              std::optional<std::int64_t> failing_delivery_started_ms,
-                                              std::int64_t now_ms, std::int64_t disable_before_ms,
-                                              const std::string& reason);
+store::StoreResult<bool> note_endpoint_health(
+    store::Connection& connection, const std::string& endpoint_id, bool any_success,
+    std::optional<std::int64_t> failing_delivery_started_ms, std::int64_t now_ms,
+    std::int64_t disable_before_ms, const std::string& reason);
 
 // Makes the event's delivery to the endpoint due now (creating it if the endpoint never had
 // one), with a fresh retry window. Returns false when the event or endpoint does not exist.
@@ -103,7 +103,7 @@ store::StoreResult<bool> resend(store::Connection& connection, const std::string
 struct Backlog {
   std::int64_t pending_deliveries = 0;
   std::int64_t outbox_events = 0;
-  std::optional<std::int64_t> oldest_started_at_ms;  // of a pending delivery
+  std::optional<std::int64_t> oldest_started_at_ms;   // of a pending delivery
   std::optional<std::int64_t> oldest_outbox_created;  // unix seconds, of an outbox event
 };
 store::StoreResult<Backlog> backlog(store::Connection& connection);
@@ -121,7 +121,7 @@ struct AttemptRow {
   std::string dispatcher;
 };
 struct AttemptQuery {
-  std::string event_id;     // one of event_id / endpoint_id
+  std::string event_id;  // one of event_id / endpoint_id
   std::string endpoint_id;
   std::int64_t before_seq = 0;  // 0 = newest
   std::size_t limit = 20;       // 1..100
@@ -129,8 +129,9 @@ struct AttemptQuery {
 store::StoreResult<std::vector<AttemptRow>> list_attempts(store::Connection& connection,
                                                           const AttemptQuery& query);
 
-// The number of deliveries of the event not yet succeeded (the API's pending_webhooks).
-store::StoreResult<std::int64_t> pending_webhooks(store::Connection& connection,
-                                                  std::int64_t event_seq);
+// For each of the events, the number of its deliveries not yet succeeded (the API's
+// pending_webhooks), in one query; events with none are absent. At most kClaimBatchMax.
+store::StoreResult<std::unordered_map<std::int64_t, std::int64_t>> pending_webhooks(
+    store::Connection& connection, std::span<const std::int64_t> event_seqs);
 
 }  // namespace till::events

@@ -40,18 +40,26 @@ api::ApiError unknown_type(const std::string& param, const std::string& value) {
           "a wildcard such as 'charge.*' is accepted too.");
 }
 
-// The stored event with pending_webhooks as it stands.
-store::StoreResult<boost::json::value> event_value(store::Connection& connection,
-                                                   const events::EventRecord& event) {
-  boost::system::error_code failure;
-  boost::json::value value = boost::json::parse(event.body_text, failure);
-  if (failure || !value.is_object()) {
-    return store::store_fail(store::ErrorKind::corrupt, "event " + event.id + " is not JSON");
-  }
-  auto pending = events::pending_webhooks(connection, event.seq);
+// The stored events with pending_webhooks as it stands (one query for all of them).
+store::StoreResult<boost::json::array> event_values(
+    store::Connection& connection, const std::vector<events::EventRecord>& events) {
+  std::vector<std::int64_t> seqs;
+  seqs.reserve(events.size());
+  for (const events::EventRecord& event : events) seqs.push_back(event.seq);
+  auto pending = events::pending_webhooks(connection, seqs);
   if (!pending) return unexpected(pending.error());
-  value.as_object()["pending_webhooks"] = *pending;
-  return value;
+  boost::json::array values;
+  for (const events::EventRecord& event : events) {
+    boost::system::error_code failure;
+    boost::json::value value = boost::json::parse(event.body_text, failure);
+    if (failure || !value.is_object()) {
+      return store::store_fail(store::ErrorKind::corrupt, "event " + event.id + " is not JSON");
+    }
+    const auto count = pending->find(event.seq);
+    value.as_object()["pending_webhooks"] = count == pending->end() ? 0 : count->second;
+    values.push_back(std::move(value));
+  }
+  return values;
 }
 
 Reply retrieve_event(Services& services, Call& call) {
@@ -67,9 +75,9 @@ Reply retrieve_event(Services& services, Call& call) {
             (*event)->livemode != call.auth.livemode) {
           return {};
         }
-        auto value = event_value(connection, **event);
-        if (!value) return unexpected(value.error());
-        found = std::move(value).value();
+        auto values = event_values(connection, {**event});
+        if (!values) return unexpected(values.error());
+        found = std::move(values->front());
         return {};
       });
   if (!read) return unavailable(call, read.error().message);
@@ -122,23 +130,17 @@ Reply list_events(Services& services, Call& call) {
           cursor_missing = true;
           return {};
         }
-        boost::json::array data;
-        for (const events::EventRecord& event : (*page)->events) {
-          auto value = event_value(connection, event);
-          if (!value) return unexpected(value.error());
-          data.push_back(std::move(value).value());
-        }
+        auto data = event_values(connection, (*page)->events);
+        if (!data) return unexpected(data.error());
         body = boost::json::object{{"object", "list"},
-                                   {"data", std::move(data)},
+                                   {"data", std::move(data).value()},
                                    {"has_more", (*page)->has_more},
                                    {"url", "/v1/events"}};
         return {};
       });
   if (!read) return unavailable(call, read.error().message);
   if (cursor_missing) {
-    const bool after = !query.starting_after.empty();
-    return fail(no_such_cursor(kKind, after ? query.starting_after : query.ending_before,
-                               after ? "starting_after" : "ending_before"));
+    return fail(no_such_cursor(kKind, query.starting_after, query.ending_before));
   }
   return ok(std::move(body));
 }

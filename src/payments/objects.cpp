@@ -12,11 +12,14 @@ constexpr std::size_t kObjectIdBytesMax = 255;
 
 }  // namespace
 
-api::ApiError no_such_cursor(std::string_view kind, const std::string& id, std::string param) {
+api::ApiError no_such_cursor(std::string_view kind, const std::string& starting_after,
+                             const std::string& ending_before) {
+  const bool after = !starting_after.empty();
+  const std::string& id = after ? starting_after : ending_before;
   api::ApiError error;
   error.code = "resource_missing";
   error.message = "No such " + std::string(kind) + ": '" + id.substr(0, 64) + "'";
-  error.param = std::move(param);
+  error.param = after ? "starting_after" : "ending_before";
   return error;
 }
 
@@ -96,9 +99,7 @@ Reply list_reply(Services& services, const Call& call, const ListQuery& query, s
       });
   if (!read) return unavailable(call, read.error().message);
   if (!page) {
-    const bool after = !query.starting_after.empty();
-    return fail(no_such_cursor(query.kind, after ? query.starting_after : query.ending_before,
-                               after ? "starting_after" : "ending_before"));
+    return fail(no_such_cursor(query.kind, query.starting_after, query.ending_before));
   }
   return ok(std::move(body));
 }

@@ -27,9 +27,10 @@ store::StoreResult<std::optional<ObjectRow>> read_owned(Services& services, cons
 std::optional<api::ApiError> read_list_params(params::Reader& reader, const Call& call,
                                               std::string_view kind, ListQuery& query);
 
-// 400 resource_missing for a list cursor (starting_after / ending_before, named by `param`)
-// that is not one of the listed objects.
-api::ApiError no_such_cursor(std::string_view kind, const std::string& id, std::string param);
+// 400 resource_missing for a list cursor that is not one of the listed objects: starting_after
+// when given (it wins over ending_before, as in the lists), else ending_before.
+api::ApiError no_such_cursor(std::string_view kind, const std::string& starting_after,
+                             const std::string& ending_before);
 
 // GET handlers' common tail: runs the list query, expands, answers Stripe's list object.
 Reply list_reply(Services& services, const Call& call, const ListQuery& query, std::string url,

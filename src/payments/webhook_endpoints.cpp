@@ -312,9 +312,7 @@ Reply list_endpoints(Services& services, Call& call) {
       });
   if (!read) return unavailable(call, read.error().message);
   if (!page) {
-    const bool after = !query.starting_after.empty();
-    return fail(no_such_cursor(kKind, after ? query.starting_after : query.ending_before,
-                               after ? "starting_after" : "ending_before"));
+    return fail(no_such_cursor(kKind, query.starting_after, query.ending_before));
   }
   boost::json::array data;
   for (const events::Endpoint& endpoint : page->endpoints) {

@@ -353,7 +353,12 @@ TEST_P(EventStoreTest, AttemptsSettleSucceededRetryAndFailed) {
   EXPECT_EQ(rows[0].status_code, 200);
   EXPECT_EQ(rows[0].dispatcher, "me");
   std::int64_t pending = -1;
-  transact([&](Connection& c) { pending = *pending_webhooks(c, claimed[1].event_seq); });
+  transact([&](Connection& c) {
+    const std::vector<std::int64_t> seqs{claimed[0].event_seq, claimed[1].event_seq};
+    const auto counts = *pending_webhooks(c, seqs);
+    EXPECT_FALSE(counts.contains(claimed[0].event_seq));  // succeeded: nothing pending
+    pending = counts.at(claimed[1].event_seq);
+  });
   EXPECT_EQ(pending, 1);
 }
 
