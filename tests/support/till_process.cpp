@@ -23,27 +23,53 @@ std::string read_file(const std::string& path) {
   return content.str();
 }
 
+// The child's environment: this process's, with `overrides` replacing or adding variables.
+std::vector<std::string> child_environment(
+    const std::vector<std::pair<std::string, std::string>>& overrides) {
+  std::vector<std::string> entries;
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    const std::string_view text(*entry);
+    const std::string_view name = text.substr(0, text.find('='));
+    bool overridden = false;
+    for (const auto& [override_name, value] : overrides) overridden |= override_name == name;
+    if (!overridden) entries.emplace_back(text);
+  }
+  for (const auto& [name, value] : overrides) entries.push_back(name + "=" + value);
+  return entries;
+}
+
+std::vector<char*> null_terminated(std::vector<std::string>& strings) {
+  std::vector<char*> pointers;
+  pointers.reserve(strings.size() + 1);
+  for (auto& text : strings) pointers.push_back(text.data());
+  pointers.push_back(nullptr);
+  return pointers;
+}
+
 // fork + exec with stdout/stderr redirected to files. Returns the child's pid.
+//
+// Everything the child needs is built before fork: the test process has other threads (HTTP
+// receivers, PostgreSQL readers), and one of them may hold the allocator's lock at the
+// moment of fork. A child that then allocates (setenv, a vector) waits on that lock forever
+// — seen under ASan in CI as a `till serve` that never printed a line. Between fork and
+// exec the child makes only async-signal-safe calls.
 pid_t spawn(const std::vector<std::string>& args,
             const std::vector<std::pair<std::string, std::string>>& env,
             const std::string& out_path, const std::string& err_path) {
   std::vector<std::string> argv_storage = {till_binary_path()};
   argv_storage.insert(argv_storage.end(), args.begin(), args.end());
+  std::vector<std::string> env_storage = child_environment(env);
+  const std::vector<char*> argv = null_terminated(argv_storage);
+  const std::vector<char*> envp = null_terminated(env_storage);
   const pid_t pid = fork();
   if (pid != 0) return pid;
-  // Child: only async-signal-safe work would be strictly required; we are single-purpose and
-  // exec immediately.
   const int out_fd = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   const int err_fd = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   const int null_fd = open("/dev/null", O_RDONLY);
   dup2(out_fd, 1);
   dup2(err_fd, 2);
   dup2(null_fd, 0);
-  for (const auto& [name, value] : env) setenv(name.c_str(), value.c_str(), 1);
-  std::vector<char*> argv;
-  for (auto& arg : argv_storage) argv.push_back(arg.data());
-  argv.push_back(nullptr);
-  execv(argv[0], argv.data());
+  execve(argv[0], argv.data(), envp.data());
   _exit(127);
 }
 
