@@ -37,6 +37,10 @@ struct Response {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers
+  // Close the connection without writing anything: the client sees its request vanish, as
+  // when an answer is lost in the network. For fault injection (the sandbox processor's
+  // drop_response), never for ordinary errors.
+  bool drop_connection = false;
 };
 
 Response json_response(unsigned status, std::string body);

@@ -334,6 +334,14 @@ class Server::Impl {
     const Route* route = match ? match->route : nullptr;
     if (match) request.path_params = match->params;
     Response response = co_await dispatch(route, request);
+    if (response.drop_connection) {
+      // Nothing is written: the caller closes the socket (see Response::drop_connection).
+      metrics_.in_flight().add(-1);
+      metrics_.record(route, request.method, response.status, steady_now_ns() - started_ns);
+      obs::info("http request dropped unanswered",
+                {{"request_id", request.request_id}, {"path", request.path}});
+      co_return false;
+    }
     const bool keep_alive = beast_request.keep_alive() && !stopping_;
     BeastResponse beast_response = to_beast(response, beast_request.version(), keep_alive,
                                             request_id, request.method == "HEAD");
