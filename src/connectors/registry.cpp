@@ -115,8 +115,10 @@ bool is_printable_ascii(std::string_view text) {
 std::span<const ConnectorInfo> connectors() { return kInfos; }
 
 const ConnectorInfo* find_connector(std::string_view name) {
-  const Entry* entry = find_entry(name);
-  return entry == nullptr ? nullptr : &entry->info;
+  for (const ConnectorInfo& info : kInfos) {
+    if (info.name == name) return &info;
+  }
+  return nullptr;
 }
 
 Expected<void, std::string> validate_account(const AccountConfig& account) {
