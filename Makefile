@@ -49,8 +49,8 @@ FUZZ_SECONDS ?= 30
 fuzz: deps
 	@CC=clang-14 CXX=clang++-14 cmake -S . -B $(FUZZ_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DTILL_FUZZ=ON -DTILL_WERROR=OFF -DTILL_BUILD_TESTS=OFF -DTILL_BUILD_BENCH=OFF >/dev/null
-	@cmake --build $(FUZZ_DIR) -j $(JOBS) --target config_fuzz log_fuzz http_fuzz money_fuzz admin_fuzz params_fuzz events_fuzz
-	@set -o pipefail; for target in config_fuzz log_fuzz http_fuzz money_fuzz admin_fuzz params_fuzz events_fuzz; do \
+	@cmake --build $(FUZZ_DIR) -j $(JOBS) --target config_fuzz log_fuzz http_fuzz money_fuzz admin_fuzz params_fuzz events_fuzz connectors_fuzz
+	@set -o pipefail; for target in config_fuzz log_fuzz http_fuzz money_fuzz admin_fuzz params_fuzz events_fuzz connectors_fuzz; do \
 	  mkdir -p $(FUZZ_DIR)/corpus/$$target; \
 	  echo "== fuzzing $$target for $(FUZZ_SECONDS)s"; \
 	  $(FUZZ_DIR)/fuzz/$$target -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -print_final_stats=1 \
