@@ -487,8 +487,8 @@ Parsed<value> parse_json(std::string_view json) {
   const std::size_t used = parser.write_some(json.data(), json.size(), failed);
   if (!failed && used < json.size()) failed = boost::json::error::extra_data;
   if (failed) {
-    return fail_at(
-        "", "is not valid JSON (" + failed.message() + " at byte " + std::to_string(used) + ")");
+    return fail_at("", "the configuration is not valid JSON (" + failed.message() + " at byte " +
+                           std::to_string(used) + ")");
   }
   return parser.release();
 }

@@ -82,6 +82,8 @@ TEST(ConfigTest, Defaults) {
   EXPECT_EQ(std::get<SuccessRate>(rate.rules[0].then).exploration_percent,
             kExplorationPercentDefault);
   EXPECT_TRUE(std::get<SuccessRate>(rate.rules[0].then).dimension.empty());
+  // Surrounding whitespace is fine (a file sent with curl ends in a newline).
+  EXPECT_EQ(parse_ok(" \n{\"fallback\":[\"ca_a\"]}\n  \n").fallback.size(), 1u);
   // null counts as absent; a catch-all rule makes the fallback optional.
   parse_ok(
       R"({"rules":[{"if":null,"then":{"connectors":["ca_a"]}}],"fallback":null,"max_attempts":null})");
