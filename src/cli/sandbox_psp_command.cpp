@@ -96,8 +96,8 @@ int run_sandbox_psp(const SandboxPspFlags& flags) {
       }
       first = false;
       obs::info("shutting down", {{"signal", signal_number}, {"psp", options.name}});
-      (*psp)->shutdown();
-      server.stop();
+      server.stop();       // returns at once; the server drains on its own threads
+      (*psp)->shutdown();  // cuts injected waits short, stops the webhook sender
     }
   });
 

@@ -18,6 +18,11 @@ namespace {
 // The receiver's answer body is read and thrown away; reading it keeps the connection usable.
 std::size_t discard(char*, std::size_t size, std::size_t count, void*) { return size * count; }
 
+// Called by libcurl while a transfer runs: a non-zero answer aborts it (shutdown).
+int abort_if_stopping(void* flag, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  return static_cast<const std::atomic<bool>*>(flag)->load() ? 1 : 0;
+}
+
 struct CurlDeleter {
   void operator()(CURL* curl) const { curl_easy_cleanup(curl); }
 };
@@ -68,7 +73,10 @@ void WebhookDeliverer::stop() {
     std::lock_guard lock(mutex_);
     stopping_ = true;
   }
+  abort_transfer_.store(true);
   wake_.notify_all();
+  // The signal thread and the main thread may both stop: one joins, the other waits for it.
+  std::lock_guard join_lock(join_mutex_);
   if (thread_.joinable()) thread_.join();
 }
 
@@ -118,6 +126,7 @@ std::int64_t WebhookDeliverer::deliver_due() {
     }
     const auto [status, error] = post(row.body);
     const bool delivered = status >= 200 && status < 300;
+    if (!delivered && abort_transfer_.load()) break;  // cut short by stop(): not an attempt
     const std::int64_t attempts = row.attempts + 1;
     const bool give_up = !delivered && attempts >= kAttemptsMax;
     const std::int64_t next =
@@ -161,6 +170,9 @@ std::pair<long, std::string> WebhookDeliverer::post(const std::string& body) {
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.timeout_ms));
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &discard);
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, error_buffer.data());
+  curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+  curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, &abort_if_stopping);
+  curl_easy_setopt(c, CURLOPT_XFERINFODATA, &abort_transfer_);
   const CURLcode code = curl_easy_perform(c);
   if (code != CURLE_OK) {
     return {0, error_buffer[0] != '\0' ? std::string(error_buffer.data())

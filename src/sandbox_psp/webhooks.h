@@ -8,6 +8,7 @@
 // answer lost) and out of order (a retry overtaken by a later change).
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
@@ -48,7 +49,8 @@ class WebhookDeliverer {
   void start();
   // Something was enqueued: look now rather than at the next poll.
   void notify();
-  // Finishes the attempt in flight (bounded by timeout_ms) and joins. Idempotent.
+  // Aborts the attempt in flight (it is retried after a restart) and joins. Idempotent and
+  // safe from several threads at once.
   void stop();
 
  private:
@@ -64,6 +66,8 @@ class WebhookDeliverer {
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;
+  std::atomic<bool> abort_transfer_{false};  // read by libcurl's progress callback
+  std::mutex join_mutex_;
   bool notified_ = false;
   std::thread thread_;
 };

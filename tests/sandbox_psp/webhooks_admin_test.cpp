@@ -1,6 +1,10 @@
 // Webhooks (signed, retried, both formats), /charges pagination and the settlement report,
 // against a real `till sandbox-psp` process.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <ctime>
 #include <set>
@@ -118,6 +122,31 @@ TEST(Webhooks, RetriesCarryTheSameEventWithBackOff) {
     EXPECT_EQ(str(body_of(attempt), "id"), str(body_of(attempts[0]), "id"));
     EXPECT_EQ(str(body_of(attempt), "type"), "authorization.declined");
   }
+}
+
+// A receiver that never answers (a socket that listens and never reads) must not hold up a
+// shutdown: the attempt in flight is aborted, not waited out.
+TEST(Webhooks, ShutdownAbortsAnAttemptInFlight) {
+  const int listener = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(listener, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  ASSERT_EQ(listen(listener, 8), 0);
+  socklen_t length = sizeof address;
+  ASSERT_EQ(getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length), 0);
+  const std::string url = "http://127.0.0.1:" + std::to_string(ntohs(address.sin_port)) + "/hook";
+  auto psp = start_psp(url, kSecret, "json");
+  ASSERT_TRUE(psp->started()) << psp->captured_stderr();
+  ASSERT_EQ(
+      psp->json_call("POST", "/v1/authorizations", authorization_body(kVisa), "wh-stuck")->status,
+      200);
+  std::this_thread::sleep_for(300ms);  // the attempt is now waiting for an answer
+  const auto started = std::chrono::steady_clock::now();
+  EXPECT_EQ(psp->terminate(20s), 0) << psp->captured_stderr();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 3s);
+  close(listener);
 }
 
 // The deliverer in process, with a fast back-off: ten attempts, then the row is failed.
