@@ -69,6 +69,28 @@ struct WebhooksConfig {
   int connections_max = 512;
 };
 
+// Routing payments to processors (src/payments/orchestration.h, docs/orchestration.md).
+struct ProcessorsConfig {
+  // How often this process asks processors about attempts whose outcome is unknown; 0 = never
+  // (another node does it).
+  std::int64_t sync_interval_ms = 250;
+  std::int64_t setup_cache_ms = 1000;  // how stale a merchant's cached routing may be
+  // Circuit breaker per connector account (routing/breakers.h).
+  std::int64_t breaker_min_requests = 20;
+  std::int64_t breaker_error_permille = 500;
+  std::int64_t breaker_slow_call_ms = 5000;
+  std::int64_t breaker_open_ms = 30'000;
+};
+
+// The card vault's keys (src/vault/vault.h, docs/vault.md). All empty = keys kept in
+// <data_dir>/vault-keys.toml, created on first use (a single node's default). Secrets: never
+// shown in problems, logs or `till config keys`.
+struct VaultConfig {
+  std::string data_keys;        // "k1:<base64 32 bytes>,k2:<base64 32 bytes>"
+  std::string active_key;       // the id in data_keys that seals new data
+  std::string fingerprint_key;  // base64 32 bytes; keys card fingerprints (never rotated)
+};
+
 struct Config {
   ServerConfig server;
   StorageConfig storage;
@@ -76,6 +98,8 @@ struct Config {
   LedgerConfig ledger;
   AdminConfig admin;
   WebhooksConfig webhooks;
+  VaultConfig vault;
+  ProcessorsConfig processors;
 };
 
 // One problem with the configuration, naming the key and where the bad value came from.

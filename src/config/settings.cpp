@@ -135,6 +135,62 @@ std::string show_admin_token(const Config& config) {
   return config.admin.token.empty() ? std::string() : std::string("(set, not shown)");
 }
 
+// Vault keys are secrets: checked for form here, never echoed (problems reach terminals and
+// CI logs). The vault parses them fully when it loads them (vault::parse_key_ring), where a
+// problem names the key id but never the key.
+constexpr std::size_t vault_keys_length_max = 4096;  // ~80 keys of 32 bytes: rotation, not storage
+constexpr std::size_t vault_key_id_length_max = 32;
+
+bool visible_ascii_without_spaces(std::string_view text) {
+  return std::all_of(text.begin(), text.end(), [](char c) {
+    return static_cast<unsigned char>(c) > 0x20 && static_cast<unsigned char>(c) < 0x7f;
+  });
+}
+
+Result<void> check_vault_secret(std::string_view text) {
+  if (!visible_ascii_without_spaces(text) || text.size() > vault_keys_length_max) {
+    return fail("invalid_vault_key",
+                "expected base64 text (visible ASCII, no spaces, at most 4096 characters); got " +
+                    std::to_string(text.size()) + " characters (value not shown: it is a secret)");
+  }
+  return {};
+}
+
+Result<void> store_vault_data_keys(Config& config, std::string_view text) {
+  if (auto checked = check_vault_secret(text); !checked) return checked;
+  config.vault.data_keys = std::string(text);
+  return {};
+}
+
+std::string show_vault_data_keys(const Config& config) {
+  return config.vault.data_keys.empty() ? std::string() : std::string("(set, not shown)");
+}
+
+Result<void> store_vault_active_key(Config& config, std::string_view text) {
+  const bool id_chars = std::all_of(text.begin(), text.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '_' || c == '-';
+  });
+  if (!id_chars || text.size() > vault_key_id_length_max) {
+    return fail("invalid_vault_key_id", "expected a key id of 1 to 32 characters [A-Za-z0-9_-], got '" +
+                                            printable(text) + "'");
+  }
+  config.vault.active_key = std::string(text);
+  return {};
+}
+
+std::string show_vault_active_key(const Config& config) { return config.vault.active_key; }
+
+Result<void> store_vault_fingerprint_key(Config& config, std::string_view text) {
+  if (auto checked = check_vault_secret(text); !checked) return checked;
+  config.vault.fingerprint_key = std::string(text);
+  return {};
+}
+
+std::string show_vault_fingerprint_key(const Config& config) {
+  return config.vault.fingerprint_key.empty() ? std::string() : std::string("(set, not shown)");
+}
+
 constexpr std::array settings_table = {
     text_setting("server.listen", "--listen", store_listen, show_listen,
                  "Address the HTTP APIs listen on: HOST:PORT with an IPv4 address, a hostname "
@@ -225,6 +281,38 @@ constexpr std::array settings_table = {
     integer_setting<&Config::webhooks, &WebhooksConfig::connections_max>(
         "webhooks.connections_max", no_flag, 1, 65'536,
         "Most open connections to webhook receivers that one process keeps."),
+    text_setting("vault.data_keys", no_flag, store_vault_data_keys, show_vault_data_keys,
+                 "Card vault data keys, 'id:<base64 of 32 bytes>' separated by commas; empty "
+                 "keeps keys in <data_dir>/vault-keys.toml (one node only). Never shown."),
+    text_setting("vault.active_key", no_flag, store_vault_active_key, show_vault_active_key,
+                 "Id of the key in vault.data_keys that encrypts new card data; rows under "
+                 "other keys are re-encrypted by `till vault rotate-key`."),
+    text_setting("vault.fingerprint_key", no_flag, store_vault_fingerprint_key,
+                 show_vault_fingerprint_key,
+                 "Base64 of 32 bytes keying card fingerprints; required with vault.data_keys and "
+                 "never rotated (fingerprints would change). Never shown."),
+    integer_setting<&Config::processors, &ProcessorsConfig::sync_interval_ms>(
+        "processors.sync_interval_ms", no_flag, 0, 60'000,
+        "How often this process asks processors about payment attempts whose outcome is "
+        "unknown (timeouts, lost answers, crashes); 0 leaves that to other nodes."),
+    integer_setting<&Config::processors, &ProcessorsConfig::setup_cache_ms>(
+        "processors.setup_cache_ms", no_flag, 0, 600'000,
+        "How long a merchant's routing configuration and connector accounts are cached "
+        "before payments read them again."),
+    integer_setting<&Config::processors, &ProcessorsConfig::breaker_min_requests>(
+        "processors.breaker_min_requests", no_flag, 1, 1'000'000,
+        "Calls to a connector account in the breaker's 60 s window before it may open."),
+    integer_setting<&Config::processors, &ProcessorsConfig::breaker_error_permille>(
+        "processors.breaker_error_permille", no_flag, 1, 1000,
+        "Share of failed calls (no usable answer; declines do not count), per mille, that "
+        "opens a connector account's circuit breaker."),
+    integer_setting<&Config::processors, &ProcessorsConfig::breaker_slow_call_ms>(
+        "processors.breaker_slow_call_ms", no_flag, 1, 600'000,
+        "A call slower than this counts as slow; 800 per mille slow calls open the breaker."),
+    integer_setting<&Config::processors, &ProcessorsConfig::breaker_open_ms>(
+        "processors.breaker_open_ms", no_flag, 100, 3'600'000,
+        "How long an open breaker keeps payments away from a connector account before "
+        "letting probe calls through (half-open)."),
 };
 
 // Checked at compile time so a bad row fails the build, not a deployment. The function

@@ -48,6 +48,15 @@ inline constexpr KeySpec key_specs[] = {
     {"webhooks.poll_interval_ms", "TILL_WEBHOOKS_POLL_INTERVAL_MS", "", "20"},
     {"webhooks.sweep_interval_ms", "TILL_WEBHOOKS_SWEEP_INTERVAL_MS", "", "1000"},
     {"webhooks.connections_max", "TILL_WEBHOOKS_CONNECTIONS_MAX", "", "512"},
+    {"vault.data_keys", "TILL_VAULT_DATA_KEYS", "", ""},
+    {"vault.active_key", "TILL_VAULT_ACTIVE_KEY", "", ""},
+    {"vault.fingerprint_key", "TILL_VAULT_FINGERPRINT_KEY", "", ""},
+    {"processors.sync_interval_ms", "TILL_PROCESSORS_SYNC_INTERVAL_MS", "", "250"},
+    {"processors.setup_cache_ms", "TILL_PROCESSORS_SETUP_CACHE_MS", "", "1000"},
+    {"processors.breaker_min_requests", "TILL_PROCESSORS_BREAKER_MIN_REQUESTS", "", "20"},
+    {"processors.breaker_error_permille", "TILL_PROCESSORS_BREAKER_ERROR_PERMILLE", "", "500"},
+    {"processors.breaker_slow_call_ms", "TILL_PROCESSORS_BREAKER_SLOW_CALL_MS", "", "5000"},
+    {"processors.breaker_open_ms", "TILL_PROCESSORS_BREAKER_OPEN_MS", "", "30000"},
 };
 
 inline const KeySpec& spec_for(std::string_view key) {
@@ -92,6 +101,23 @@ inline std::string field(const Config& config, std::string_view key) {
   if (key == "webhooks.poll_interval_ms") return std::to_string(config.webhooks.poll_interval_ms);
   if (key == "webhooks.sweep_interval_ms") return std::to_string(config.webhooks.sweep_interval_ms);
   if (key == "webhooks.connections_max") return std::to_string(config.webhooks.connections_max);
+  if (key == "vault.data_keys") return config.vault.data_keys;
+  if (key == "vault.active_key") return config.vault.active_key;
+  if (key == "vault.fingerprint_key") return config.vault.fingerprint_key;
+  if (key == "processors.sync_interval_ms") {
+    return std::to_string(config.processors.sync_interval_ms);
+  }
+  if (key == "processors.setup_cache_ms") return std::to_string(config.processors.setup_cache_ms);
+  if (key == "processors.breaker_min_requests") {
+    return std::to_string(config.processors.breaker_min_requests);
+  }
+  if (key == "processors.breaker_error_permille") {
+    return std::to_string(config.processors.breaker_error_permille);
+  }
+  if (key == "processors.breaker_slow_call_ms") {
+    return std::to_string(config.processors.breaker_slow_call_ms);
+  }
+  if (key == "processors.breaker_open_ms") return std::to_string(config.processors.breaker_open_ms);
   ADD_FAILURE() << "no Config field for " << key;
   return {};
 }

@@ -182,6 +182,33 @@ constexpr ValueRow value_rows[] = {
      bad("32 to 1024 visible ASCII characters")},
     {From::flag, "admin.token", "test-admin-token-0123456789abcdef\n", bad("value not shown")},
     {From::file, "admin.token", "42", bad("expected a string, got an integer")},
+    // vault.*: keys are checked for form only here (vault::parse_key_ring checks the rest) and
+    // never echoed; the active key id is [A-Za-z0-9_-]{0,32}.
+    {From::file, "vault.data_keys", R"("")", ok("")},
+    {From::env, "vault.data_keys", "k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+     ok("k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=")},
+    {From::env, "vault.data_keys", "k1:AAEC AwQF", bad("got 12 characters (value not shown")},
+    {From::file, "vault.data_keys", "1", bad("expected a string, got an integer")},
+    {From::env, "vault.active_key", "k2", ok("k2")},
+    {From::file, "vault.active_key", R"("2026-01_b")", ok("2026-01_b")},
+    {From::env, "vault.active_key", "k.2", bad("expected a key id of 1 to 32 characters")},
+    {From::env, "vault.active_key", "k123456789012345678901234567890123",
+     bad("expected a key id")},
+    {From::env, "vault.fingerprint_key", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+     ok("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=")},
+    {From::flag, "vault.fingerprint_key", "AAECAwQF\n", bad("value not shown")},
+    {From::env, "processors.sync_interval_ms", "0", ok("0")},
+    {From::file, "processors.sync_interval_ms", "60001", bad("must be between 0 and 60000")},
+    {From::env, "processors.setup_cache_ms", "0", ok("0")},
+    {From::env, "processors.setup_cache_ms", "600001", bad("must be between 0 and 600000")},
+    {From::file, "processors.breaker_min_requests", "5", ok("5")},
+    {From::env, "processors.breaker_min_requests", "0", bad("must be between 1 and 1000000")},
+    {From::file, "processors.breaker_error_permille", "1000", ok("1000")},
+    {From::env, "processors.breaker_error_permille", "1001", bad("must be between 1 and 1000")},
+    {From::env, "processors.breaker_slow_call_ms", "250", ok("250")},
+    {From::env, "processors.breaker_slow_call_ms", "0", bad("must be between 1 and 600000")},
+    {From::flag, "processors.breaker_open_ms", "100", ok("100")},
+    {From::env, "processors.breaker_open_ms", "99", bad("must be between 100 and 3600000")},
 };
 
 // How the source of a problem is named for a row: the file line, env var or flag.
@@ -272,6 +299,19 @@ TEST(ConfigSecrets, AdminTokenIsNeverEchoed) {
   ASSERT_EQ(token.size(), 31u);
   const Loaded loaded =
       load_text("[admin]\ntoken = \"" + token + "\"\n", {{"TILL_ADMIN_TOKEN", token + " x"}});
+  ASSERT_FALSE(loaded);
+  ASSERT_EQ(loaded.error().size(), 2u) << all_problems(loaded);
+  for (const ConfigProblem& problem : loaded.error()) {
+    EXPECT_EQ(to_string(problem).find("leaky"), std::string::npos) << to_string(problem);
+  }
+}
+
+// Vault keys are secrets too: rejected ones are described by their length, never echoed, and
+// accepted ones are not shown by `till config keys` (setting_docs shows defaults only, but
+// the show function is what any later "print the effective config" would use).
+TEST(ConfigSecrets, VaultKeysAreNeverEchoed) {
+  const Loaded loaded = load_text("[vault]\ndata_keys = \"k1:leakyleaky leaky\"\n",
+                                  {{"TILL_VAULT_FINGERPRINT_KEY", "leakyleaky\x01"}});
   ASSERT_FALSE(loaded);
   ASSERT_EQ(loaded.error().size(), 2u) << all_problems(loaded);
   for (const ConfigProblem& problem : loaded.error()) {
