@@ -8,6 +8,7 @@
 #include "admin/auth.h"
 #include "admin/ledger_routes.h"
 #include "admin/merchant_routes.h"
+#include "admin/processor_routes.h"
 #include "admin/webhook_routes.h"
 
 namespace till::admin {
@@ -48,6 +49,17 @@ constexpr std::array kWebhookRoutes = std::to_array<AdminRoute<WebhookRoutes>>({
     {"GET", "/admin/v1/webhook_attempts", &WebhookRoutes::list_attempts},
     {"POST", "/admin/v1/events/{id}/resend", &WebhookRoutes::resend_event},
     {"GET", "/admin/v1/webhook_backlog", &WebhookRoutes::get_backlog},
+});
+
+constexpr std::array kProcessorRoutes = std::to_array<AdminRoute<ProcessorRoutes>>({
+    {"POST", "/admin/v1/merchants/{merchant}/connector_accounts", &ProcessorRoutes::create_account},
+    {"GET", "/admin/v1/merchants/{merchant}/connector_accounts", &ProcessorRoutes::list_accounts},
+    {"GET", "/admin/v1/merchants/{merchant}/connector_accounts/{id}",
+     &ProcessorRoutes::get_account},
+    {"POST", "/admin/v1/merchants/{merchant}/connector_accounts/{id}",
+     &ProcessorRoutes::update_account},
+    {"GET", "/admin/v1/merchants/{merchant}/payment_intents/{id}/attempts",
+     &ProcessorRoutes::list_attempts},
 });
 
 api::Response admin_disabled(api::Request& request) {
@@ -110,6 +122,19 @@ void add_webhook_admin_routes(api::Router& router, store::Database& database, co
   }
   auto auth = std::make_shared<const AdminAuth>(options.token);
   add_enabled(router, auth, std::make_shared<WebhookRoutes>(database, clock), kWebhookRoutes);
+}
+
+void add_processor_admin_routes(api::Router& router, store::Database& database, const Clock& clock,
+                                const vault::Vault& vault, std::function<void()> changed,
+                                const AdminOptions& options) {
+  if (options.token.empty()) {
+    add_disabled(router, kProcessorRoutes);
+    return;
+  }
+  auto auth = std::make_shared<const AdminAuth>(options.token);
+  add_enabled(router, auth,
+              std::make_shared<ProcessorRoutes>(database, clock, vault, std::move(changed)),
+              kProcessorRoutes);
 }
 
 }  // namespace till::admin

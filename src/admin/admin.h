@@ -8,6 +8,7 @@
 // ledger and the merchant store, whose methods block, so every route runs on the blocking pool.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "api/router.h"
@@ -15,6 +16,7 @@
 #include "ledger/ledger.h"
 #include "merchant/merchant.h"
 #include "store/store.h"
+#include "vault/vault.h"
 
 namespace till::admin {
 
@@ -30,5 +32,11 @@ void add_admin_routes(api::Router& router, ledger::Ledger& ledger,
 // Registers the webhook operations routes (admin/webhook_routes.h) behind the same token.
 void add_webhook_admin_routes(api::Router& router, store::Database& database, const Clock& clock,
                               const AdminOptions& options);
+
+// Registers processor connector accounts and payment attempts (admin/processor_routes.h).
+// `changed` runs after an account changes (the payments module drops cached routing).
+void add_processor_admin_routes(api::Router& router, store::Database& database, const Clock& clock,
+                                const vault::Vault& vault, std::function<void()> changed,
+                                const AdminOptions& options);
 
 }  // namespace till::admin

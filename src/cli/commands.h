@@ -47,6 +47,27 @@ struct BenchWebhooksOptions {
 // deliveries/s and the time to drain it (see docs/benchmarks.md).
 int run_bench_webhooks(const config::ConfigSources& sources, const BenchWebhooksOptions& options);
 
+// `till vault rotate-key`: re-encrypts vaulted cards under vault.active_key, `batch_size` per
+// transaction; exit 0 only when no card failed. `till vault generate-key`: prints a fresh
+// base64 32-byte key.
+int run_vault_rotate_key(const config::ConfigSources& sources, std::size_t batch_size);
+int run_vault_generate_key();
+
+// `till sandbox-psp`: the simulated card processor (docs/sandbox-psp.md). Takes no
+// configuration file: every instance is described by its flags alone.
+struct SandboxPspFlags {
+  std::string listen = "127.0.0.1:0";
+  std::string data_dir;
+  std::string api_key;
+  std::string admin_token;
+  std::string webhook_url;
+  std::string webhook_secret;
+  std::string wire = "json";
+  std::string name = "sandbox-psp";
+  std::string log_level = "info";
+};
+int run_sandbox_psp(const SandboxPspFlags& flags);
+
 // Loads configuration and prints every problem to stderr. nullopt when there were problems.
 std::optional<config::Config> load_config_or_report(const config::ConfigSources& sources);
 

@@ -163,6 +163,34 @@ int main(int argc, char** argv) {
   key_revoke->add_option("KEY_ID", revoke_key_id, "The key's id (key_...)")->required();
   key_revoke->add_flag("--json", key_revoke_output.json, "Print the revoked key as JSON");
 
+  CLI::App* vault = app.add_subcommand("vault", "Card vault keys (docs/vault.md)");
+  vault->require_subcommand(1);
+  ConfigFlags rotate_key_flags;
+  std::size_t rotate_batch_size = 500;
+  CLI::App* rotate_key = vault->add_subcommand(
+      "rotate-key", "Re-encrypt vaulted cards under vault.active_key; exit 1 if any failed");
+  rotate_key_flags.add_to(*rotate_key, false);
+  rotate_key->add_option("--batch-size", rotate_batch_size, "Cards per transaction")
+      ->check(CLI::Range(1, 10'000));
+  CLI::App* generate_key =
+      vault->add_subcommand("generate-key", "Print a fresh random key (base64 of 32 bytes)");
+
+  till::cli::SandboxPspFlags psp_flags;
+  CLI::App* sandbox_psp =
+      app.add_subcommand("sandbox-psp", "Run the simulated card processor (docs/sandbox-psp.md)");
+  sandbox_psp->add_option("--listen", psp_flags.listen, "HOST:PORT to listen on (port 0: any)");
+  sandbox_psp->add_option("--data-dir", psp_flags.data_dir, "Directory of its SQLite books")
+      ->required();
+  sandbox_psp->add_option("--api-key", psp_flags.api_key, "Key callers present")->required();
+  sandbox_psp->add_option("--admin-token", psp_flags.admin_token, "Token of the admin endpoints")
+      ->required();
+  sandbox_psp->add_option("--webhook-url", psp_flags.webhook_url, "Where to POST notifications");
+  sandbox_psp->add_option("--webhook-secret", psp_flags.webhook_secret, "Key of Psp-Signature");
+  sandbox_psp->add_option("--wire", psp_flags.wire, "Webhook format: json or iso8583")
+      ->check(CLI::IsMember({"json", "iso8583"}));
+  sandbox_psp->add_option("--name", psp_flags.name, "Instance name (logs, User-Agent)");
+  sandbox_psp->add_option("--log-level", psp_flags.log_level, "trace, debug, info, warn or error");
+
   CLI::App* version = app.add_subcommand("version", "Print version and build information");
 
   try {
@@ -198,6 +226,11 @@ int main(int argc, char** argv) {
     return till::cli::run_admin_key_revoke(key_revoke_flags.to_sources(), revoke_key_id,
                                            key_revoke_output);
   }
+  if (rotate_key->parsed()) {
+    return till::cli::run_vault_rotate_key(rotate_key_flags.to_sources(), rotate_batch_size);
+  }
+  if (generate_key->parsed()) return till::cli::run_vault_generate_key();
+  if (sandbox_psp->parsed()) return till::cli::run_sandbox_psp(psp_flags);
   if (version->parsed()) return till::cli::run_version();
   return till::cli::kExitUsage;
 }

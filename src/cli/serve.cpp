@@ -5,15 +5,18 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
 
 #include "admin/admin.h"
+#include "admin/routing_routes.h"
 #include "api/server.h"
 #include "api/system_routes.h"
 #include "base/clock.h"
 #include "base/ids.h"
+#include "base/random.h"
 #include "cli/admin_commands.h"
 #include "cli/build_info.h"
 #include "cli/commands.h"
@@ -25,6 +28,7 @@
 #include "payments/payments.h"
 #include "store/migrations.h"
 #include "store/store.h"
+#include "vault/vault.h"
 
 namespace till::cli {
 
@@ -232,6 +236,54 @@ class Housekeeper {
   std::thread thread_;  // last: starts after everything above is constructed
 };
 
+// Runs `work` every `interval` on its own thread until stopped; `work` should do a bounded
+// amount each time. For background jobs that need no state of their own (the processor sync).
+class PeriodicTask {
+ public:
+  PeriodicTask(std::chrono::milliseconds interval, std::function<void()> work)
+      : interval_(interval), work_(std::move(work)), thread_([this] { run(); }) {
+    assert(interval.count() > 0);
+  }
+  ~PeriodicTask() { stop(); }
+  PeriodicTask(const PeriodicTask&) = delete;
+  PeriodicTask& operator=(const PeriodicTask&) = delete;
+
+  void stop() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  void run() {
+    std::unique_lock lock(mutex_);
+    while (!wake_.wait_for(lock, interval_, [this] { return stopping_; })) {
+      lock.unlock();
+      work_();
+      lock.lock();
+    }
+  }
+
+  const std::chrono::milliseconds interval_;
+  std::function<void()> work_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::thread thread_;  // last: starts after everything above is constructed
+};
+
+// Asks processors about payment attempts whose outcome is unknown (payments/processor_sync).
+void sync_processors(payments::PaymentsApi& payments, const std::string& owner) {
+  constexpr std::size_t kAttemptsPerTickMax = 64;
+  auto settled = payments.sync_processor_attempts(owner, kAttemptsPerTickMax);
+  if (!settled) {
+    obs::warn("processor sync failed", {{"error", settled.error().message}});
+  }
+}
+
 std::optional<config::Config> load_and_init_logging(const config::ConfigSources& sources) {
   auto config = load_config_or_report(sources);
   if (!config) return std::nullopt;
@@ -279,14 +331,35 @@ int run_serve(const config::ConfigSources& sources, const ServeOptions& options)
   ledger::Ledger ledger(db, SystemClock::instance(), ledger_options);
   merchant::MerchantStore merchants(db, SystemClock::instance());
   merchant::Authenticator authenticator(merchants);
-  payments::PaymentsApi payments(db, ledger, SystemClock::instance(), authenticator);
+  // Card numbers and processor credentials are sealed under these keys (docs/vault.md).
+  auto key_ring = vault::key_ring_from_config(*config);
+  if (!key_ring) return startup_failure("card vault", key_ring.error().message);
+  const vault::Vault vault(std::move(*key_ring));
+  payments::PaymentsOptions payments_options;
+  payments_options.vault = &vault;
+  payments_options.metrics = &registry;
+  payments_options.setup_cache_ms = config->processors.setup_cache_ms;
+  payments_options.breaker_min_requests = config->processors.breaker_min_requests;
+  payments_options.breaker_error_permille = config->processors.breaker_error_permille;
+  payments_options.breaker_slow_call_ms = config->processors.breaker_slow_call_ms;
+  payments_options.breaker_open_ms = config->processors.breaker_open_ms;
+  payments::PaymentsApi payments(db, ledger, SystemClock::instance(), authenticator,
+                                 payments_options);
 
   api::Router router;
   api::add_system_routes(router, registry, [&db] { return check_ready(db); });
   admin::add_admin_routes(router, ledger, merchants, admin::AdminOptions{config->admin.token});
   admin::add_webhook_admin_routes(router, db, SystemClock::instance(),
                                   admin::AdminOptions{config->admin.token});
+  admin::add_processor_admin_routes(
+      router, db, SystemClock::instance(), vault, [&payments] { payments.routing_changed(); },
+      admin::AdminOptions{config->admin.token});
+  admin::add_routing_admin_routes(
+      router, db, merchants, SystemClock::instance(), admin::AdminOptions{config->admin.token},
+      admin::RoutingRouteHooks{admin::stored_connector_accounts(db, vault),
+                               [&payments] { payments.routing_changed(); }});
   payments.add_routes(router);
+  payments.add_processor_routes(router);
 
   api::Server server(server_options(*config), router, registry);
   const auto port = server.bind();
@@ -316,7 +389,17 @@ int run_serve(const config::ConfigSources& sources, const ServeOptions& options)
     dispatcher->start();
     obs::info("webhook dispatcher started", {{"owner", dispatcher->owner()}});
   }
+  // Unknown processor outcomes: asked about until known (several processes share the work
+  // through leases on the attempts).
+  std::optional<PeriodicTask> processor_sync;
+  if (config->processors.sync_interval_ms > 0) {
+    processor_sync.emplace(std::chrono::milliseconds(config->processors.sync_interval_ms),
+                           [&payments, owner = *instance_id + "/" + random_base62(8)] {
+                             sync_processors(payments, owner);
+                           });
+  }
   server.run();
+  if (processor_sync) processor_sync->stop();  // before the ledger: it may wait on a commit
   // The dispatcher finishes (and records) the attempts it has in flight before the database
   // goes; attempts it cannot finish are retried by whoever takes over their leases.
   if (dispatcher) dispatcher->stop();

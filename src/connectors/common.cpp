@@ -92,6 +92,14 @@ ProcessorResult declined_result(std::string raw_code, const DeclineRule* rule,
   return result;
 }
 
+ProcessorResult require_closed_key(ProcessorResult result) {
+  if (result.outcome == Outcome::not_processed && !result.key_closed) {
+    result.outcome = Outcome::unknown;
+    result.message = "inquiry learned nothing: " + result.message;
+  }
+  return result;
+}
+
 ProcessorResult result_for_transport(const HttpResult& http) {
   switch (http.outcome) {
     case HttpOutcome::connect_failed:
@@ -112,6 +120,11 @@ ProcessorResult result_for_error_status(int status, std::string_view error_code,
   std::string detail = "processor answered " + std::to_string(status);
   if (!error_code.empty()) detail += " " + scrub(error_code);
   if (!error_message.empty()) detail += ": " + scrub(error_message);
+  // 4xx: refused before processing. Every 5xx is unknown, even a 503 that says "nothing was
+  // processed": it answers this transmission, and libcurl may have sent the request before on
+  // a reused connection that died unanswered — the chaos test caught a processor charging the
+  // first transmission and answering the second with a 503. The resolve that follows an
+  // unknown asks about the key, which covers every transmission.
   if (status >= 400 && status <= 499) {
     ProcessorResult result = not_processed_result(std::move(detail));
     result.raw_code = scrub(error_code);

@@ -43,6 +43,11 @@ ProcessorResult unknown_result(std::string message);
 ProcessorResult declined_result(std::string raw_code, const DeclineRule* rule,
                                 std::string_view decline_code_fallback);
 
+// A resolve's result as the Connector contract allows it: not_processed only with a closed key
+// (the processor said nothing exists and nothing will); anything else it could not learn is
+// unknown — an inquiry that found no processor says nothing about the request it asks about.
+ProcessorResult require_closed_key(ProcessorResult result);
+
 // A call that got no HTTP response: connect_failed and invalid → not_processed (nothing was
 // sent), timeout and no_answer → unknown.
 ProcessorResult result_for_transport(const HttpResult& http);

@@ -100,6 +100,10 @@ struct ProcessorResult {
   std::int64_t captured_amount = 0;
   std::int64_t refunded_amount = 0;
   std::chrono::microseconds latency{0};
+  // resolve() only: the processor answered that nothing exists under the key and closed it.
+  // The one way a resolve may say not_processed; without it (no connection, a 4xx, an
+  // unreadable answer) a resolve learned nothing and its outcome is unknown.
+  bool key_closed = false;
 };
 
 // An asynchronous status update from a processor, verified and parsed.

@@ -293,7 +293,8 @@ Reply create_customer(Services& services, Call& call) {
     apply_params(row.body, request);
     std::optional<ObjectRow> method;
     if (request.payment_method) {
-      auto resolved = resolve_payment_method(unit, call, services.clock, *request.payment_method);
+      auto resolved = resolve_payment_method(unit, call, services.clock, *request.payment_method,
+                                             services.vault);
       if (!resolved) return unexpected(resolved.error());
       if (!*resolved) {
         return fail(no_such_param("PaymentMethod", *request.payment_method, "payment_method"));

@@ -14,10 +14,13 @@
 #include "base/random.h"
 #include "money/currency.h"
 #include "payments/expand.h"
+#include "payments/intent_flow.h"
 #include "payments/metadata.h"
 #include "payments/movements.h"
 #include "payments/objects.h"
 #include "payments/payment_methods.h"
+#include "payments/processor_followups.h"
+#include "payments/routed_confirmation.h"
 #include "payments/routes.h"
 #include "payments/state_machine.h"
 
@@ -216,26 +219,6 @@ value optional_text(const std::optional<std::string>& text) {
   return value(*text);
 }
 
-IntentStatus status_of(const ObjectRow& intent) {
-  return parse_intent_status(intent.status).value_or(IntentStatus::requires_payment_method);
-}
-
-void set_status(ObjectRow& intent, IntentStatus status) {
-  intent.status = std::string(to_string(status));
-  intent.body["status"] = intent.status;
-}
-
-bool manual_capture(const ObjectRow& intent) {
-  return text_of(intent.body, "capture_method") == "manual";
-}
-
-// The error that carries the intent, as Stripe's do.
-Reply state_error(const ObjectRow& intent, IntentAction action) {
-  Reply reply = fail(unexpected_state(status_of(intent), action));
-  reply.body["error"].as_object()["payment_intent"] = intent.body;
-  return reply;
-}
-
 Reply param_error_reply(const api::ApiError& error) { return fail(error); }
 
 ObjectRow new_intent(const Call& call, const Clock& clock, const IntentParams& p) {
@@ -312,6 +295,54 @@ ObjectRow new_intent(const Call& call, const Clock& clock, const IntentParams& p
   body["transfer_group"] = nullptr;
   set_status(row, IntentStatus::requires_payment_method);
   return row;
+}
+
+std::int64_t current_year(const Call& call) {
+  const std::time_t seconds = static_cast<std::time_t>(call.now_seconds());
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  return utc.tm_year + 1900;
+}
+
+Reply bad_reference(std::string_view kind, const std::string& id, std::string param) {
+  Reply reply = no_such(kind, id, std::move(param));
+  reply.status = 400;
+  return reply;
+}
+
+// The customer named by a parameter, inside the unit: nullopt → the 400 to answer.
+store::StoreResult<std::optional<Reply>> check_customer(Unit& unit, const Call& call,
+                                                        const std::string& id) {
+  auto customer = find_owned(unit.connection(), call, "customer", id);
+  if (!customer) return unexpected(customer.error());
+  if (!*customer || (*customer)->deleted) {
+    return std::optional<Reply>(bad_reference("customer", id, "customer"));
+  }
+  return std::optional<Reply>{};
+}
+
+}  // namespace
+
+// Shared with the processor-routed confirmation (intent_flow.h).
+
+IntentStatus status_of(const ObjectRow& intent) {
+  return parse_intent_status(intent.status).value_or(IntentStatus::requires_payment_method);
+}
+
+void set_status(ObjectRow& intent, IntentStatus status) {
+  intent.status = std::string(to_string(status));
+  intent.body["status"] = intent.status;
+}
+
+bool manual_capture(const ObjectRow& intent) {
+  return text_of(intent.body, "capture_method") == "manual";
+}
+
+// The error that carries the intent, as Stripe's do.
+Reply state_error(const ObjectRow& intent, IntentAction action) {
+  Reply reply = fail(unexpected_state(status_of(intent), action));
+  reply.body["error"].as_object()["payment_intent"] = intent.body;
+  return reply;
 }
 
 // The charge for one authorization attempt.
@@ -405,6 +436,20 @@ store::StoreResult<Expected<ObjectRow, Reply>> intent_for(Unit& unit, const Call
   auto found = find_owned(unit.connection(), call, "payment_intent", id);
   if (!found) return unexpected(found.error());
   if (!*found) return Expected<ObjectRow, Reply>(unexpected(no_such("payment_intent", id)));
+  if (attempt_in_flight(**found)) {
+    // A processor is deciding its confirmation right now; any change could contradict what
+    // it decides. Stripe answers concurrent changes of one object like this.
+    api::ApiError busy;
+    busy.status = 409;
+    busy.type = "invalid_request_error";
+    busy.code = "lock_timeout";
+    busy.message =
+        "This PaymentIntent is being confirmed with a processor; retry once the confirmation "
+        "has finished.";
+    Reply reply = fail(busy);
+    reply.body["error"].as_object()["payment_intent"] = (*found)->body;
+    return Expected<ObjectRow, Reply>(unexpected(std::move(reply)));
+  }
   if (!allows(status_of(**found), action)) {
     return Expected<ObjectRow, Reply>(unexpected(state_error(**found, action)));
   }
@@ -420,45 +465,39 @@ store::StoreResult<Reply> intent_reply(Unit& unit, const Call& call, const Objec
   return ok(std::move(body));
 }
 
-// What confirming an intent does, decided without the database: the sandbox's answer, the
-// charge, the balance transaction, the ledger entry and the reply. Planning is pure, so the
-// hot path (create with confirm=true) plans outside the unit of work and the committer thread
-// only writes.
-struct ConfirmPlan {
-  ObjectRow intent;  // as it will be stored
-  std::optional<ObjectRow> charge;
-  std::optional<ObjectRow> balance_transaction;
-  std::optional<ledger::EntrySpec> entry;
-  bool hold = false;             // the entry is an authorization hold (manual capture)
-  std::optional<Reply> refusal;  // answered instead of the intent (decline, live mode)
-};
-
 // Serialises a row's body now, outside the unit of work, when it will not change again.
 void freeze(ObjectRow& row) { row.body_text = boost::json::serialize(row.body); }
 
 ConfirmPlan plan_confirm(Services& services, const Call& call, ObjectRow intent,
                          const ObjectRow& payment_method, const MerchantAccounts& accounts) {
+  if (call.auth.livemode) {
+    // A live key never reaches the in-process sandbox; live payments need processor
+    // connectors (routing). Nothing is written.
+    ConfirmPlan plan;
+    api::ApiError error;
+    error.code = "livemode_processing_unavailable";
+    error.message =
+        "Live mode payments need a processor: configure a connector account and routing for "
+        "this merchant (docs/orchestration.md), or use a test key (sk_test_...).";
+    plan.refusal = fail(error);
+    intent.body["payment_method"] = payment_method.id;
+    plan.intent = std::move(intent);
+    freeze(plan.intent);
+    return plan;
+  }
+  const AuthorizationResult result = services.sandbox.authorize(
+      card_of(payment_method), bool_of(intent.internal, "authenticated"));
+  return plan_confirm_with(services, call, std::move(intent), payment_method, accounts, result);
+}
+
+ConfirmPlan plan_confirm_with(Services& services, const Call& call, ObjectRow intent,
+                              const ObjectRow& payment_method, const MerchantAccounts& accounts,
+                              const AuthorizationResult& result) {
   ConfirmPlan plan;
   const Clock& clock = services.clock;
   intent.body["payment_method"] = payment_method.id;
   intent.body["last_payment_error"] = nullptr;
   intent.body["next_action"] = nullptr;
-  if (call.auth.livemode) {
-    // No live processor exists until connectors do (issue 6); a live key must never reach
-    // the sandbox. Nothing is written.
-    api::ApiError error;
-    error.code = "livemode_processing_unavailable";
-    error.message =
-        "Live mode payments need a configured processor connector; none is configured. Use a "
-        "test key (sk_test_...) for the sandbox processor.";
-    plan.refusal = fail(error);
-    plan.intent = std::move(intent);
-    freeze(plan.intent);
-    return plan;
-  }
-  const TestCard card = card_of(payment_method);
-  const AuthorizationResult result =
-      services.sandbox.authorize(card, bool_of(intent.internal, "authenticated"));
   intent.internal.erase("authenticated");
 
   if (result.requires_authentication) {
@@ -547,8 +586,8 @@ ConfirmPlan plan_confirm(Services& services, const Call& call, ObjectRow intent,
 // `prepared`: the new rows' events, made with the plan.
 store::StoreResult<Reply> apply_confirm(Unit& unit, const Call& call, const ConfirmPlan& plan,
                                         bool intent_is_new, const std::vector<std::string>& expand,
-                                        const ObjectRow* new_payment_method = nullptr,
-                                        const PreparedEvents* prepared = nullptr) {
+                                        const ObjectRow* new_payment_method,
+                                        const PreparedEvents* prepared) {
   if (plan.refusal && !plan.charge) return *plan.refusal;  // nothing happened
   const ObjectRow& intent = plan.intent;
   std::string internal_text;  // only a hold adds to what the plan decided
@@ -581,30 +620,6 @@ store::StoreResult<Reply> apply_confirm(Unit& unit, const Call& call, const Conf
   return reply;
 }
 
-std::int64_t current_year(const Call& call) {
-  const std::time_t seconds = static_cast<std::time_t>(call.now_seconds());
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  return utc.tm_year + 1900;
-}
-
-Reply bad_reference(std::string_view kind, const std::string& id, std::string param) {
-  Reply reply = no_such(kind, id, std::move(param));
-  reply.status = 400;
-  return reply;
-}
-
-// The customer named by a parameter, inside the unit: nullopt → the 400 to answer.
-store::StoreResult<std::optional<Reply>> check_customer(Unit& unit, const Call& call,
-                                                        const std::string& id) {
-  auto customer = find_owned(unit.connection(), call, "customer", id);
-  if (!customer) return unexpected(customer.error());
-  if (!*customer || (*customer)->deleted) {
-    return std::optional<Reply>(bad_reference("customer", id, "customer"));
-  }
-  return std::optional<Reply>{};
-}
-
 // The ledger accounts of a currency, before the unit (they may need creating).
 Expected<MerchantAccounts, Reply> accounts_for(Services& services, const Call& call,
                                                const std::string& currency) {
@@ -612,6 +627,40 @@ Expected<MerchantAccounts, Reply> accounts_for(Services& services, const Call& c
       services.accounts.get(call.auth.merchant_id, call.auth.livemode, ledger_currency(currency));
   if (!accounts) return unexpected(ledger_refused(call, accounts.error()));
   return *accounts;
+}
+
+namespace {
+
+// The merchant's routing to processors in the call's mode; nullptr when its payments use the
+// in-process sandbox (no routing configured, or no orchestrator in this process).
+Expected<std::shared_ptr<const RoutingSetup>, Reply> routing_setup(Services& services,
+                                                                   const Call& call) {
+  if (services.orchestrator == nullptr) return std::shared_ptr<const RoutingSetup>{};
+  auto setup = services.orchestrator->setup_for(call.auth.merchant_id, call.auth.livemode);
+  if (!setup) return unexpected(unavailable(call, setup.error().message));
+  return std::move(*setup);
+}
+
+// Create with confirm=true for a merchant that routes to processors (routed_confirmation.h).
+Reply create_routed(Services& services, Call& call,
+                    const std::shared_ptr<const RoutingSetup>& setup, ObjectRow intent,
+                    std::optional<ObjectRow>& new_method, const ObjectRow& method,
+                    const MerchantAccounts& accounts, const std::optional<std::string>& customer,
+                    const std::vector<std::string>& expand) {
+  if (new_method) freeze(*new_method);
+  std::optional<RoutedStart> started;
+  Reply first = mutate(services, call, [&](Unit& unit) -> store::StoreResult<Reply> {
+    started.reset();
+    if (customer && !customer->empty()) {
+      auto refused = check_customer(unit, call, *customer);
+      if (!refused) return unexpected(refused.error());
+      if (*refused) return std::move(**refused);
+    }
+    return begin_routed_confirmation(unit, services, call, setup, intent, true, method, accounts,
+                                     expand, started, new_method ? &*new_method : nullptr);
+  });
+  if (!started || first.status != 200 || first.replayed) return first;
+  return continue_routed_confirmation(services, call, *started, accounts, expand);
 }
 
 Reply create_intent(Services& services, Call& call) {
@@ -631,8 +680,9 @@ Reply create_intent(Services& services, Call& call) {
   std::optional<ObjectRow> existing_method;  // the caller's own pm_...
   if (p->payment_method) {
     const std::optional<TestCard> test_card =
-        call.auth.livemode ? std::nullopt
-                           : test_card_for_id(*p->payment_method, current_year(call));
+        call.auth.livemode
+            ? std::nullopt
+            : test_card_for_id(*p->payment_method, current_year(call), services.vault);
     if (test_card) {
       new_method = card_payment_method(call, *test_card, services.clock);
     } else {
@@ -644,6 +694,15 @@ Reply create_intent(Services& services, Call& call) {
     const ObjectRow& method = new_method ? *new_method : *existing_method;
     intent.body["payment_method"] = method.id;
     set_status(intent, IntentStatus::requires_confirmation);
+  }
+  if (p->confirm.value_or(false)) {
+    auto routed = routing_setup(services, call);
+    if (!routed) return std::move(routed).error();
+    if (*routed) {
+      return create_routed(services, call, *routed, std::move(intent), new_method,
+                           new_method ? *new_method : *existing_method, *accounts, p->customer,
+                           p->expand);
+    }
   }
   std::optional<ConfirmPlan> plan;       // confirm=true: the whole confirmation, decided
   std::optional<ObjectRow> unconfirmed;  // otherwise: the intent as created
@@ -692,7 +751,11 @@ Reply confirm_intent(Services& services, Call& call) {
   const std::string currency = text_of((*before)->body, "currency");
   auto accounts = accounts_for(services, call, currency);
   if (!accounts) return accounts.error();
-  return mutate(services, call, [&](Unit& unit) -> store::StoreResult<Reply> {
+  auto routed = routing_setup(services, call);
+  if (!routed) return std::move(routed).error();
+  std::optional<RoutedStart> started;
+  Reply first = mutate(services, call, [&](Unit& unit) -> store::StoreResult<Reply> {
+    started.reset();
     auto loaded = intent_for(unit, call, id, IntentAction::confirm);
     if (!loaded) return unexpected(loaded.error());
     if (!*loaded) return std::move(*loaded).error();
@@ -718,15 +781,21 @@ Reply confirm_intent(Services& services, Call& call) {
           "with the customer ID.";
       return fail(missing);
     }
-    auto resolved = resolve_payment_method(unit, call, services.clock, method_id);
+    auto resolved = resolve_payment_method(unit, call, services.clock, method_id, services.vault);
     if (!resolved) return unexpected(resolved.error());
     if (!*resolved) return bad_reference("payment_method", method_id, "payment_method");
     if (status_of(intent) == IntentStatus::requires_action && p->payment_method) {
       intent.internal.erase("authenticated");  // a new method needs its own authentication
     }
+    if (*routed) {
+      return begin_routed_confirmation(unit, services, call, *routed, std::move(intent), false,
+                                       **resolved, *accounts, p->expand, started);
+    }
     ConfirmPlan plan = plan_confirm(services, call, std::move(intent), **resolved, *accounts);
     return apply_confirm(unit, call, plan, false, p->expand);
   });
+  if (!started || first.replayed) return first;
+  return continue_routed_confirmation(services, call, *started, *accounts, p->expand);
 }
 
 Reply update_intent(Services& services, Call& call) {
@@ -774,7 +843,8 @@ Reply update_intent(Services& services, Call& call) {
         body["payment_method"] = nullptr;
         set_status(intent, IntentStatus::requires_payment_method);
       } else {
-        auto resolved = resolve_payment_method(unit, call, services.clock, *p->payment_method);
+        auto resolved =
+            resolve_payment_method(unit, call, services.clock, *p->payment_method, services.vault);
         if (!resolved) return unexpected(resolved.error());
         if (!*resolved)
           return bad_reference("payment_method", *p->payment_method, "payment_method");
@@ -824,6 +894,45 @@ Reply act_on_intent(Services& services, Call& call, params::Reader& reader, Inte
   return run_on_intent(services, call, action, *expand, body);
 }
 
+// The intent's uncaptured routed charge, read before the unit: nullopt when the intent is
+// not waiting for capture, or its charge is the sandbox's (nothing to do at a processor).
+std::optional<std::pair<ObjectRow, ObjectRow>> uncaptured_routed_charge(
+    Services& services, const Call& call, std::optional<Reply>& error) {
+  const std::string id(call.request.path_param("id"));
+  auto intent = read_owned(services, call, "payment_intent", id);
+  if (!intent) {
+    error = unavailable(call, intent.error().message);
+    return std::nullopt;
+  }
+  if (!*intent || status_of(**intent) != IntentStatus::requires_capture) return std::nullopt;
+  auto charge = read_owned(services, call, "charge", text_of((*intent)->body, "latest_charge"));
+  if (!charge) {
+    error = unavailable(call, charge.error().message);
+    return std::nullopt;
+  }
+  if (!*charge || !routed_charge(**charge)) return std::nullopt;
+  return std::pair<ObjectRow, ObjectRow>(std::move(**intent), std::move(**charge));
+}
+
+std::optional<Reply> capture_at_processor(Services& services, const Call& call,
+                                          std::optional<std::int64_t> amount_to_capture) {
+  std::optional<Reply> error;
+  auto found = uncaptured_routed_charge(services, call, error);
+  if (error || !found) return error;
+  const std::int64_t capturable = int_of(found->first.body, "amount_capturable");
+  const std::int64_t amount = amount_to_capture.value_or(capturable);
+  if (amount > capturable) return std::nullopt;  // the unit refuses it, naming the amounts
+  return follow_up_at_processor(services, call, found->second, FollowUp::capture, amount);
+}
+
+std::optional<Reply> void_at_processor(Services& services, const Call& call) {
+  std::optional<Reply> error;
+  auto found = uncaptured_routed_charge(services, call, error);
+  if (error || !found) return error;
+  return follow_up_at_processor(services, call, found->second, FollowUp::void_authorization,
+                                int_of(found->first.body, "amount_capturable"));
+}
+
 // Cancels `intent` inside a unit of work: releases its authorization hold when it has one
 // (an already expired hold is released), shows the uncaptured charge as refunded in full as
 // Stripe does, and writes both. The status allows cancelling (checked by the caller). Returns
@@ -868,6 +977,8 @@ Reply capture_intent(Services& services, Call& call) {
   if (!descriptor) return fail(descriptor.error());
   auto final_capture = reader.boolean("final_capture");
   if (!final_capture) return fail(final_capture.error());
+  // A charge made through a processor is captured there first (processor_followups.h).
+  if (auto refused = capture_at_processor(services, call, *amount_to_capture)) return *refused;
 
   return act_on_intent(
       services, call, reader, IntentAction::capture,
@@ -939,6 +1050,8 @@ Reply cancel_intent(Services& services, Call& call) {
   params::Reader reader(call.params);
   auto reason = reader.one_of("cancellation_reason", kCancellationReasons);
   if (!reason) return fail(reason.error());
+  // An authorization made through a processor is voided there first.
+  if (auto refused = void_at_processor(services, call)) return *refused;
 
   return act_on_intent(services, call, reader, IntentAction::cancel,
                        [&](Unit& unit, ObjectRow& intent,
@@ -967,8 +1080,11 @@ Reply authenticate_intent(Services& services, Call& call) {
   auto accounts = accounts_for(services, call, text_of((*before)->body, "currency"));
   if (!accounts) return accounts.error();
   const bool succeed = outcome->value_or("succeed") == "succeed";
+  auto routed = routing_setup(services, call);
+  if (!routed) return std::move(routed).error();
+  std::optional<RoutedStart> started;
 
-  return run_on_intent(
+  Reply first = run_on_intent(
       services, call, IntentAction::authenticate, *expand_paths,
       [&](Unit& unit, ObjectRow& intent,
           const std::vector<std::string>& expand) -> store::StoreResult<Reply> {
@@ -1001,9 +1117,16 @@ Reply authenticate_intent(Services& services, Call& call) {
                                               "payment intent " + id + " lost its payment method"});
         }
         intent.internal["authenticated"] = true;
+        started.reset();
+        if (*routed) {
+          return begin_routed_confirmation(unit, services, call, *routed, std::move(intent), false,
+                                           **method, *accounts, expand, started);
+        }
         ConfirmPlan plan = plan_confirm(services, call, std::move(intent), **method, *accounts);
         return apply_confirm(unit, call, plan, false, expand);
       });
+  if (!started || first.replayed) return first;
+  return continue_routed_confirmation(services, call, *started, *accounts, *expand_paths);
 }
 
 Reply list_intents(Services& services, Call& call) {

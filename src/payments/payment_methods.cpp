@@ -27,6 +27,7 @@
 #include "payments/metadata.h"
 #include "payments/objects.h"
 #include "payments/routes.h"
+#include "vault/vault.h"
 
 namespace till::payments {
 
@@ -207,6 +208,7 @@ Expected<std::string, api::ApiError> required_id(params::Reader& reader, std::st
 struct CreateParams {
   TestCard card;
   bool cvc_checked = false;
+  std::optional<vault::CardSecret> secret;  // made from details: the number, to vault
   std::optional<BillingUpdate> billing;
   std::optional<params::MetadataUpdate> metadata;
   std::vector<std::string> expand;
@@ -215,10 +217,12 @@ struct CreateParams {
 struct ReadCard {
   TestCard card;
   bool cvc_checked = false;
+  std::optional<vault::CardSecret> secret;
 };
 
 // The card the `card` hash describes: a test token or (test mode only) raw details.
-Expected<ReadCard, api::ApiError> read_card(params::Reader& card, const Call& call) {
+Expected<ReadCard, api::ApiError> read_card(params::Reader& card, const Call& call,
+                                            const vault::Vault* vault) {
   auto token = card.string("token", kIdBytesMax);
   if (!token) return unexpected(std::move(token).error());
   auto number = card.string("number", kCardNumberBytesMax);
@@ -243,13 +247,13 @@ Expected<ReadCard, api::ApiError> read_card(params::Reader& card, const Call& ca
     if ((*token)->empty()) return unexpected(params::parameter_invalid_empty("card[token]"));
     std::optional<TestCard> named;
     if (!call.auth.livemode && (*token)->starts_with("tok_")) {
-      named = test_card_for_id(**token, now.year);
+      named = test_card_for_id(**token, now.year, vault);
     }
     if (!named) {
       return unexpected(
           no_such_param("token", **token, "card[token]", live_mode_hint(call, **token)));
     }
-    return ReadCard{std::move(*named), false};
+    return ReadCard{std::move(*named), false, std::nullopt};
   }
   if (call.auth.livemode) {
     return unexpected(params::parameter_invalid(
@@ -269,12 +273,19 @@ Expected<ReadCard, api::ApiError> read_card(params::Reader& card, const Call& ca
   card_details.exp_month = **exp_month;
   card_details.exp_year = **exp_year;
   card_details.cvc = cvc->value_or("");
-  auto made = test_card_from_details(card_details, "card", now.year, now.month);
+  auto made = test_card_from_details(card_details, "card", now.year, now.month, vault);
   if (!made) return unexpected(std::move(made).error());
-  return ReadCard{std::move(*made), cvc->has_value()};
+  // The number goes to the vault with the payment method (processors need it later); the
+  // CVC goes nowhere.
+  vault::CardSecret secret;
+  secret.number = std::move(card_details.number);
+  std::erase_if(secret.number, [](char c) { return c == ' ' || c == '-'; });
+  secret.exp_month = static_cast<int>(made->exp_month);
+  secret.exp_year = static_cast<int>(made->exp_year);
+  return ReadCard{std::move(*made), cvc->has_value(), std::move(secret)};
 }
 
-Expected<CreateParams, api::ApiError> read_create(const Call& call) {
+Expected<CreateParams, api::ApiError> read_create(const Call& call, const vault::Vault* vault) {
   params::Reader reader(call.params);
   CreateParams out;
   auto type = reader.one_of("type", kTypes);
@@ -295,15 +306,16 @@ Expected<CreateParams, api::ApiError> read_create(const Call& call) {
   if (auto unknown = reader.finish()) return unexpected(std::move(*unknown));
   // The card last: its errors (402 for a bad number) come after every 400 for the request's
   // shape, as Stripe's do.
-  auto card = read_card(**card_hash, call);
+  auto card = read_card(**card_hash, call, vault);
   if (!card) return unexpected(std::move(card).error());
   out.card = std::move(card->card);
   out.cvc_checked = card->cvc_checked;
+  out.secret = std::move(card->secret);
   return out;
 }
 
 Reply create_payment_method(Services& services, Call& call) {
-  auto parsed = read_create(call);
+  auto parsed = read_create(call, services.vault);
   if (!parsed) return fail(parsed.error());
   const CreateParams& request = *parsed;
   return mutate(services, call, [&](Unit& unit) -> store::StoreResult<Reply> {
@@ -317,6 +329,11 @@ Reply create_payment_method(Services& services, Call& call) {
     if (request.metadata) apply_metadata(row.body["metadata"].as_object(), *request.metadata);
     auto inserted = unit.insert(row);
     if (!inserted) return unexpected(inserted.error());
+    if (request.secret && services.vault != nullptr) {
+      auto vaulted = vault::store_card(unit.connection(), *services.vault, call.auth.merchant_id,
+                                       row.id, *request.secret, call.now_unix_ms);
+      if (!vaulted) return unexpected(vaulted.error());
+    }
     return reply_with(unit.connection(), call, std::move(row.body), request.expand);
   });
 }
@@ -332,7 +349,7 @@ Reply retrieve_payment_method(Services& services, Call& call) {
   if (*row) return object_reply(services, call, std::move((*row)->body), *expand);
   if (is_test_id(call, id)) {
     // Not stored (see the top of this file): the card under its test id.
-    const auto card = test_card_for_id(id, utc_year_month(call.now_unix_ms).year);
+    const auto card = test_card_for_id(id, utc_year_month(call.now_unix_ms).year, services.vault);
     assert(card);
     ObjectRow built = card_payment_method(call, *card, services.clock);
     built.body["id"] = id;
@@ -467,7 +484,7 @@ Reply attach_payment_method(Services& services, Call& call) {
           "The payment method you provided has already been attached to a customer."));
     }
     // Only now, when the attach cannot fail, does a test id become a stored object.
-    auto resolved = resolve_payment_method(unit, call, services.clock, id);
+    auto resolved = resolve_payment_method(unit, call, services.clock, id, services.vault);
     if (!resolved) return unexpected(resolved.error());
     assert(*resolved);
     ObjectRow& row = **resolved;
@@ -591,6 +608,7 @@ ObjectRow card_payment_method(const Call& call, const TestCard& card, const Cloc
   row.created = call.now_seconds();
   row.type = "card";
   row.internal["card_behaviour"] = to_string(card.behaviour);
+  if (!card.test_name.empty()) row.internal["test_card"] = card.test_name;
   object& body = row.body;
   body["id"] = row.id;
   body["object"] = "payment_method";
@@ -627,11 +645,12 @@ TestCard card_of(const ObjectRow& payment_method) {
 
 store::StoreResult<std::optional<ObjectRow>> resolve_payment_method(Unit& unit, const Call& call,
                                                                     const Clock& clock,
-                                                                    const std::string& id) {
+                                                                    const std::string& id,
+                                                                    const vault::Vault* vault) {
   auto owned = find_owned(unit.connection(), call, kKind, id);
   if (!owned) return unexpected(owned.error());
   if (*owned || call.auth.livemode) return owned;
-  const auto card = test_card_for_id(id, utc_year_month(call.now_unix_ms).year);
+  const auto card = test_card_for_id(id, utc_year_month(call.now_unix_ms).year, vault);
   if (!card) return std::optional<ObjectRow>();
   ObjectRow row = card_payment_method(call, *card, clock);
   auto inserted = unit.insert(row);

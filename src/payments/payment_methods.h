@@ -26,6 +26,7 @@ TestCard card_of(const ObjectRow& payment_method);
 // for which a new PaymentMethod is inserted. nullopt when it names nothing.
 store::StoreResult<std::optional<ObjectRow>> resolve_payment_method(Unit& unit, const Call& call,
                                                                     const Clock& clock,
-                                                                    const std::string& id);
+                                                                    const std::string& id,
+                                                                    const vault::Vault* vault);
 
 }  // namespace till::payments

@@ -7,6 +7,7 @@
 #include "payments/metadata.h"
 #include "payments/movements.h"
 #include "payments/objects.h"
+#include "payments/processor_followups.h"
 #include "payments/routes.h"
 
 namespace till::payments {
@@ -24,6 +25,28 @@ api::ApiError refund_error(std::string code, std::string message, std::string pa
   error.message = std::move(message);
   error.param = std::move(param);
   return error;
+}
+
+// The refund at the charge's processor, when the charge was made through one. A request the
+// unit will refuse (nothing left to refund, not captured) is left to the unit, which names
+// the problem; the processor is not asked.
+std::optional<Reply> refund_at_processor(Services& services, const Call& call,
+                                         const ObjectRow& target, const std::string& kind,
+                                         std::optional<std::int64_t> amount) {
+  std::optional<ObjectRow> charge;
+  if (kind == "charge") {
+    charge = target;
+  } else {
+    auto found = read_owned(services, call, "charge", text_of(target.body, "latest_charge"));
+    if (!found) return unavailable(call, found.error().message);
+    charge = std::move(*found);
+  }
+  if (!charge || !routed_charge(*charge) || !bool_of(charge->body, "captured")) return std::nullopt;
+  const std::int64_t left =
+      int_of(charge->body, "amount_captured") - int_of(charge->body, "amount_refunded");
+  const std::int64_t to_refund = amount.value_or(left);
+  if (left <= 0 || to_refund > left) return std::nullopt;
+  return follow_up_at_processor(services, call, *charge, FollowUp::refund, to_refund);
 }
 
 ObjectRow new_refund(const Call& call, const Clock& clock, const ObjectRow& charge,
@@ -96,6 +119,11 @@ Reply create_refund(Services& services, Call& call) {
   auto accounts = services.accounts.get(call.auth.merchant_id, call.auth.livemode,
                                         ledger_currency(text_of((*target)->body, "currency")));
   if (!accounts) return ledger_refused(call, accounts.error());
+  // A charge made through a processor is refunded there first; the processor orders racing
+  // refunds, so it never accepts more than the charge (processor_followups.h).
+  if (auto refused = refund_at_processor(services, call, **target, lookup_kind, *amount)) {
+    return *refused;
+  }
 
   return mutate(services, call, [&](Unit& unit) -> store::StoreResult<Reply> {
     store::Connection& connection = unit.connection();

@@ -15,5 +15,6 @@ void add_refund_routes(api::Router& router, Services& services);          // ref
 void add_balance_routes(api::Router& router, Services& services);         // balance.cpp
 void add_event_routes(api::Router& router, Services& services);           // events_routes.cpp
 void add_webhook_endpoint_routes(api::Router& router, Services& services);  // webhook_endpoints.cpp
+void add_processor_webhook_route(api::Router& router, Services& services);  // processor_sync.cpp
 
 }  // namespace till::payments

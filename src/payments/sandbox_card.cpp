@@ -3,6 +3,8 @@
 #include <array>
 
 #include "base/digest.h"
+#include "routing/bin.h"
+#include "vault/vault.h"
 
 namespace till::payments {
 
@@ -113,15 +115,21 @@ std::string join(std::string_view prefix, std::string_view key) {
   return std::string(prefix) + "[" + std::string(key) + "]";
 }
 
-TestCard card_for_number(std::string_view digits, std::string_view funding) {
+TestCard card_for_number(std::string_view digits, std::string_view funding,
+                         const vault::Vault* vault) {
   TestCard card;
   card.brand = brand_of(digits);
   card.funding = std::string(funding);
-  card.country = "US";
+  // The issuing country from the BIN table (routing rules match on it); Stripe's test cards
+  // without a country of their own are US cards.
+  const routing::BinInfo bin = routing::lookup_bin(digits);
+  card.country = bin.country.empty() ? "US" : bin.country;
   card.last4 = std::string(digits.substr(digits.size() - 4));
-  // Stable per number, and a one-way digest: the number cannot be recovered from it. (Issue 6
-  // keys it with a vault secret, so fingerprints cannot be brute-forced across the PAN space.)
-  card.fingerprint = sha256_hex("till-card-fingerprint:" + std::string(digits)).substr(0, 16);
+  // Stable per number and one-way. Keyed by the vault, so a fingerprint cannot be reversed by
+  // hashing every possible number (the PAN space is small enough to enumerate).
+  card.fingerprint = vault != nullptr
+                         ? vault->fingerprint(digits)
+                         : sha256_hex("till-card-fingerprint:" + std::string(digits)).substr(0, 16);
   for (const SpecialNumber& special : kSpecialNumbers) {
     if (digits == special.number) card.behaviour = special.behaviour;
   }
@@ -147,7 +155,8 @@ std::optional<CardBehaviour> parse_card_behaviour(std::string_view text) {
 Expected<TestCard, api::ApiError> test_card_from_details(const CardDetails& details,
                                                          std::string_view param_prefix,
                                                          std::int64_t now_year,
-                                                         std::int64_t now_month) {
+                                                         std::int64_t now_month,
+                                                         const vault::Vault* vault) {
   std::string digits;
   for (char c : details.number) {
     if (c == ' ' || c == '-') continue;
@@ -180,13 +189,17 @@ Expected<TestCard, api::ApiError> test_card_from_details(const CardDetails& deta
                                    join(param_prefix, "cvc")));
     }
   }
-  TestCard card = card_for_number(digits, "credit");
+  const routing::BinInfo bin = routing::lookup_bin(digits);
+  const std::string_view funding =
+      bin.funding.empty() || bin.funding == "unknown" ? std::string_view("credit") : bin.funding;
+  TestCard card = card_for_number(digits, funding, vault);
   card.exp_month = details.exp_month;
   card.exp_year = year;
   return card;
 }
 
-std::optional<TestCard> test_card_for_id(std::string_view id, std::int64_t now_year) {
+std::optional<TestCard> test_card_for_id(std::string_view id, std::int64_t now_year,
+                                         const vault::Vault* vault) {
   std::string_view name;
   if (id.rfind("pm_card_", 0) == 0) {
     name = id.substr(8);
@@ -197,10 +210,18 @@ std::optional<TestCard> test_card_for_id(std::string_view id, std::int64_t now_y
   }
   for (const NamedCard& named : kNamedCards) {
     if (named.name != name) continue;
-    TestCard card = card_for_number(named.number, named.funding);
+    TestCard card = card_for_number(named.number, named.funding, vault);
     card.exp_month = 12;
     card.exp_year = now_year + 3;
+    card.test_name = std::string(named.name);
     return card;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string_view> test_card_number(std::string_view test_name) {
+  for (const NamedCard& named : kNamedCards) {
+    if (named.name == test_name) return named.number;
   }
   return std::nullopt;
 }

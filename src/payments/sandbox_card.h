@@ -16,6 +16,10 @@
 #include "api/errors.h"
 #include "base/result.h"
 
+namespace till::vault {
+class Vault;
+}
+
 namespace till::payments {
 
 enum class CardBehaviour {
@@ -39,6 +43,9 @@ struct TestCard {
   std::int64_t exp_year = 0;
   std::string fingerprint;  // the same for the same number, never reversible to it
   CardBehaviour behaviour = CardBehaviour::approve;
+  // Made from one of Stripe's test ids (pm_card_visa → "visa"): processors are sent that
+  // test card's public number. "" for a card made from details, whose number is vaulted.
+  std::string test_name;
 };
 
 struct CardDetails {
@@ -51,14 +58,21 @@ struct CardDetails {
 // Validates card details the way Stripe does (Luhn, expiry in the future, CVC shape), naming
 // the parameter under `param_prefix` ("card") on failure. `now_year`/`now_month` are the
 // current UTC date: an expiry in the past is invalid input (`invalid_expiry_year`).
+// `vault` keys the fingerprint (HMAC under the installation's fingerprint key); without one
+// (unit tests) it is an unkeyed digest.
 Expected<TestCard, api::ApiError> test_card_from_details(const CardDetails& details,
                                                          std::string_view param_prefix,
                                                          std::int64_t now_year,
-                                                         std::int64_t now_month);
+                                                         std::int64_t now_month,
+                                                         const vault::Vault* vault = nullptr);
 
 // Stripe's test payment methods (`pm_card_visa`, `pm_card_chargeDeclined`, ...) and tokens
 // (`tok_visa`, ...): the card they stand for, or nullopt for any other id.
-std::optional<TestCard> test_card_for_id(std::string_view id, std::int64_t now_year);
+std::optional<TestCard> test_card_for_id(std::string_view id, std::int64_t now_year,
+                                         const vault::Vault* vault = nullptr);
+
+// The public test number behind a TestCard::test_name, for sending to a processor.
+std::optional<std::string_view> test_card_number(std::string_view test_name);
 
 // What a processor answered to an authorization.
 struct AuthorizationResult {

@@ -131,7 +131,10 @@ EventOrigin event_origin(const Call& call) {
   return EventOrigin{call.request.request_id, call.idempotency_key};
 }
 
-Reply mutate(Services& services, Call& call, const MutationBody& body) {
+namespace {
+
+Reply run_mutation(Services& services, Call& call, const MutationBody& body, bool claim) {
+  const bool keyed = !call.idempotency_key.empty();
   std::optional<Reply> reply;
   bool key_taken = false;
   auto ran =
@@ -139,7 +142,7 @@ Reply mutate(Services& services, Call& call, const MutationBody& body) {
         reply.reset();
         key_taken = false;
         store::Connection& connection = transaction.connection();
-        if (!call.idempotency_key.empty()) {
+        if (keyed && claim) {
           auto claimed = claim_key(connection, call);
           if (!claimed) return unexpected(claimed.error());
           if (!*claimed) {
@@ -153,7 +156,7 @@ Reply mutate(Services& services, Call& call, const MutationBody& body) {
         // Written only when the body succeeded, and never by a replay (which runs no body).
         if (auto announced = unit.write_events(); !announced) return unexpected(announced.error());
         reply = std::move(produced).value();
-        if (!call.idempotency_key.empty()) return save_reply(connection, call, *reply);
+        if (keyed && !reply->key_stays_open) return save_reply(connection, call, *reply);
         return {};
       });
   if (!ran) return unavailable(call, ran.error().message);
@@ -163,6 +166,16 @@ Reply mutate(Services& services, Call& call, const MutationBody& body) {
   }
   assert(reply.has_value());
   return std::move(*reply);
+}
+
+}  // namespace
+
+Reply mutate(Services& services, Call& call, const MutationBody& body) {
+  return run_mutation(services, call, body, true);
+}
+
+Reply mutate_continued(Services& services, Call& call, const MutationBody& body) {
+  return run_mutation(services, call, body, false);
 }
 
 }  // namespace till::payments

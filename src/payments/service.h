@@ -26,7 +26,13 @@
 #include "payments/unit.h"
 #include "store/store.h"
 
+namespace till::vault {
+class Vault;
+}
+
 namespace till::payments {
+
+class Orchestrator;
 
 // Requests with the same idempotency key that are still running, so a second one gets 409
 // at once instead of doing the work twice. Across processes the claim row in the unit of
@@ -49,6 +55,11 @@ struct Services {
   LedgerAccounts accounts;
   InFlightKeys in_flight;
   SandboxCardProcessor sandbox;
+  // Card numbers and connector credentials (null in unit tests without one: card numbers
+  // are then not kept, and no payment can be routed to a processor).
+  const vault::Vault* vault = nullptr;
+  // Routing to processors (null: every payment uses the in-process sandbox).
+  Orchestrator* orchestrator = nullptr;
 
   Services(store::Database& database_in, ledger::Ledger& ledger_in, const Clock& clock_in,
            const merchant::Authenticator& authenticator_in)
@@ -79,6 +90,10 @@ struct Reply {
   // stored document's text instead of copying and serialising it again.
   std::string body_text;
   bool replayed = false;  // the stored answer to an earlier request with the same key
+  // The request goes on after this unit (a processor call between units: orchestration.h):
+  // its idempotency key stays claimed with no answer, so a retry gets 409 until a later unit
+  // stores the final answer.
+  bool key_stays_open = false;
 
   std::string serialized() const;
 };
@@ -108,6 +123,11 @@ using MutationBody = std::function<store::StoreResult<Reply>(Unit&)>;
 // answer is replayed (or refused as a mismatch). The events of the body's changes are
 // written after it returns, before its reply is stored (unit.h).
 Reply mutate(Services& services, Call& call, const MutationBody& body);
+
+// A later unit of a request whose first unit left its key open (Reply::key_stays_open): runs
+// `body` without claiming the key again and stores its reply under the key (unless it too
+// keeps the key open).
+Reply mutate_continued(Services& services, Call& call, const MutationBody& body);
 
 // The request behind a unit's events: its Request-Id and Idempotency-Key.
 EventOrigin event_origin(const Call& call);

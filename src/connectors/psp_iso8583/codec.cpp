@@ -270,6 +270,7 @@ ProcessorResult decode_response(Operation operation, const IsoMessage& sent, int
                   "a late message with it will be refused")
             : not_processed_result("processor could not locate the original transaction (39=25)");
     result.raw_code = *code;
+    result.key_closed = operation == Operation::inquiry;
     return result;
   }
 

@@ -48,8 +48,8 @@ class PspIso8583Connector final : public Connector {
 
   ProcessorResult resolve(const CallContext& context) override {
     const std::string message_id = "inq_" + random_base62(kInquiryIdRandomChars);
-    return call(Operation::inquiry, context, message_id,
-                encode_inquiry(context.idempotency_key, message_id));
+    return require_closed_key(call(Operation::inquiry, context, message_id,
+                                   encode_inquiry(context.idempotency_key, message_id)));
   }
 
   std::optional<WebhookUpdate> parse_webhook(std::string_view body,

@@ -139,9 +139,11 @@ ProcessorResult decode_inquiry(int status, const object& fields) {
   }
   const boost::json::value* cancelled = fields.if_contains("cancelled");
   if (cancelled != nullptr && cancelled->is_bool() && cancelled->get_bool()) {
-    return not_processed_result(
+    ProcessorResult closed = not_processed_result(
         "processor holds nothing under this key and has cancelled it: a late request with it "
         "will be refused");
+    closed.key_closed = true;
+    return closed;
   }
   // Not found but not closed either: a request in flight could still land.
   return unknown_result("processor found nothing under this key but did not cancel it");

@@ -47,8 +47,9 @@ class PspJsonConnector final : public Connector {
   }
 
   ProcessorResult resolve(const CallContext& context) override {
-    return call(Operation::inquiry, context, "inq_" + random_base62(kInquiryKeyRandomChars),
-                encode_inquiry(context.idempotency_key));
+    return require_closed_key(call(Operation::inquiry, context,
+                                   "inq_" + random_base62(kInquiryKeyRandomChars),
+                                   encode_inquiry(context.idempotency_key)));
   }
 
   std::optional<WebhookUpdate> parse_webhook(std::string_view body,

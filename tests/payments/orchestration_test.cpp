@@ -1,0 +1,709 @@
+// Payment orchestration through the real `till serve` and two real `till sandbox-psp`
+// processes (one per wire format): routing, failover when a processor is down, hard declines
+// never retried, soft declines moved on, the circuit breaker opening and recovering, and the
+// cases that could charge twice — a dropped answer, an outcome still unknown, a processor
+// webhook, a crash of Till between its units — each resolving to exactly one charge.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <atomic>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <thread>
+
+#include "support/http_client.h"
+#include "support/sandbox_psp_process.h"
+#include "support/till_process.h"
+
+namespace till::payments {
+namespace {
+
+using namespace std::chrono_literals;
+using boost::json::array;
+using boost::json::object;
+using till::testing::http_request;
+using till::testing::HttpResponse;
+using till::testing::SandboxPspProcess;
+using till::testing::TempDir;
+using till::testing::TillServer;
+
+constexpr const char* kAdminToken = "orchestration-admin-token-0123456789abcdef";
+
+object parse(const std::string& text) {
+  boost::system::error_code failure;
+  auto value = boost::json::parse(text, failure);
+  return failure || !value.is_object() ? object{} : value.as_object();
+}
+
+std::string text(const object& json, std::string_view key) {
+  const auto* found = json.if_contains(key);
+  return found != nullptr && found->is_string() ? std::string(found->as_string()) : std::string();
+}
+
+// Successful captures a processor holds for a payment intent (its own records).
+int captures_for(SandboxPspProcess& psp, const std::string& intent_id) {
+  int count = 0;
+  for (const auto& charge : psp.charges()) {
+    const object& row = charge.as_object();
+    if (text(row, "reference") == intent_id && text(row, "status") == "captured") ++count;
+  }
+  return count;
+}
+
+struct TillOptions {
+  std::string sync_interval_ms = "100";
+};
+
+class RoutedPayments : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    psp_a_ = std::make_unique<SandboxPspProcess>("psk_test_a", "adm_a");
+    psp_b_ = std::make_unique<SandboxPspProcess>("psk_test_b", "adm_b", "", "", "iso8583");
+    ASSERT_TRUE(psp_a_->started()) << psp_a_->captured_stderr();
+    ASSERT_TRUE(psp_b_->started()) << psp_b_->captured_stderr();
+    start_till();
+    ASSERT_TRUE(till_->started()) << till_->captured_stderr();
+    auto merchant =
+        admin("POST", "/admin/v1/merchants", R"({"name": "Routed", "issue_test_key": true})");
+    ASSERT_EQ(merchant.status, 200) << merchant.body;
+    const object created = parse(merchant.body);
+    merchant_id_ = text(created, "id");
+    key_ = text(created.at("secret_key").as_object(), "secret");
+    account_a_ = add_account("psp_json", psp_a_->base_url(), "psk_test_a", "pwhsec_a");
+    account_b_ = add_account("psp_iso8583", psp_b_->base_url(), "psk_test_b", "pwhsec_b");
+    route(R"({"fallback": [")" + account_a_ + R"(", ")" + account_b_ + R"("]})");
+  }
+
+  void TearDown() override {
+    if (HasFailure() && till_) std::cerr << till_->captured_stderr().substr(0, 20000);
+  }
+
+  void start_till(const TillOptions& options = {}) {
+    till_ = std::make_unique<TillServer>(
+        std::vector<std::string>{},
+        std::vector<std::pair<std::string, std::string>>{
+            {"TILL_ADMIN_TOKEN", kAdminToken},
+            {"TILL_PROCESSORS_SYNC_INTERVAL_MS", options.sync_interval_ms},
+            {"TILL_PROCESSORS_SETUP_CACHE_MS", "0"},
+            {"TILL_PROCESSORS_BREAKER_MIN_REQUESTS", "3"},
+            {"TILL_PROCESSORS_BREAKER_OPEN_MS", "1500"},
+            {"TILL_WEBHOOKS_DISPATCH", "0"}},
+        data_.path());
+  }
+
+  HttpResponse admin(std::string_view method, const std::string& target,
+                     const std::string& body = "") {
+    const std::string headers = std::string("Authorization: Bearer ") + kAdminToken +
+                                "\r\nContent-Type: application/json\r\n";
+    auto response = http_request(till_->port(), method, target, headers, body);
+    return response.value_or(HttpResponse{});
+  }
+
+  HttpResponse api(std::string_view method, const std::string& target, const std::string& form = "",
+                   const std::string& idempotency_key = "") {
+    std::string headers =
+        "Authorization: Bearer " + key_ + "\r\nContent-Type: application/x-www-form-urlencoded\r\n";
+    if (!idempotency_key.empty()) headers += "Idempotency-Key: " + idempotency_key + "\r\n";
+    auto response = http_request(till_->port(), method, target, headers, form);
+    return response.value_or(HttpResponse{});
+  }
+
+  std::string add_account(const std::string& connector, const std::string& base_url,
+                          const std::string& api_key, const std::string& webhook_secret,
+                          const std::string& timeout_ms = "2000") {
+    auto created =
+        admin("POST", "/admin/v1/merchants/" + merchant_id_ + "/connector_accounts",
+              R"({"connector": ")" + connector + R"(", "base_url": ")" + base_url +
+                  R"(", "timeout_ms": )" + timeout_ms + R"(, "credentials": {"api_key": ")" +
+                  api_key + R"(", "webhook_secret": ")" + webhook_secret + R"("}})");
+    EXPECT_EQ(created.status, 200) << created.body;
+    return text(parse(created.body), "id");
+  }
+
+  void route(const std::string& config) {
+    auto saved =
+        admin("PUT", "/admin/v1/merchants/" + merchant_id_ + "/routing?livemode=false", config);
+    ASSERT_EQ(saved.status, 200) << saved.body;
+  }
+
+  // Create-and-confirm with a test payment method; the parsed answer (or error).
+  object pay(const std::string& payment_method, std::int64_t amount = 2000,
+             const std::string& idempotency_key = "") {
+    auto paid = api("POST", "/v1/payment_intents",
+                    "amount=" + std::to_string(amount) +
+                        "&currency=usd&payment_method=" + payment_method + "&confirm=true",
+                    idempotency_key);
+    last_status_ = paid.status;
+    return parse(paid.body);
+  }
+
+  object intent(const std::string& id) {
+    return parse(api("GET", "/v1/payment_intents/" + id).body);
+  }
+
+  array attempts(const std::string& intent_id) {
+    auto listed = admin("GET", "/admin/v1/merchants/" + merchant_id_ + "/payment_intents/" +
+                                   intent_id + "/attempts");
+    EXPECT_EQ(listed.status, 200) << listed.body;
+    return parse(listed.body).at("data").as_array();
+  }
+
+  // Waits for the intent to leave `processing`; its final status.
+  std::string settled_status(const std::string& id, std::chrono::milliseconds patience = 20s) {
+    const auto deadline = std::chrono::steady_clock::now() + patience;
+    std::string status;
+    while (std::chrono::steady_clock::now() < deadline) {
+      status = text(intent(id), "status");
+      if (status != "processing" && status != "requires_confirmation") return status;
+      std::this_thread::sleep_for(50ms);
+    }
+    return status;
+  }
+
+  TempDir data_;
+  std::unique_ptr<SandboxPspProcess> psp_a_;
+  std::unique_ptr<SandboxPspProcess> psp_b_;
+  std::unique_ptr<TillServer> till_;
+  std::string merchant_id_;
+  std::string key_;
+  std::string account_a_;
+  std::string account_b_;
+  int last_status_ = 0;
+};
+
+TEST_F(RoutedPayments, APaymentGoesToTheFirstProcessorAndRecordsItsAttempt) {
+  const object paid = pay("pm_card_visa");
+  ASSERT_EQ(last_status_, 200) << boost::json::serialize(paid);
+  const std::string id = text(paid, "id");
+  EXPECT_EQ(text(paid, "status"), "succeeded");
+  EXPECT_EQ(captures_for(*psp_a_, id), 1);
+  EXPECT_EQ(captures_for(*psp_b_, id), 0);
+
+  const array tried = attempts(id);
+  ASSERT_EQ(tried.size(), 1u);
+  const object& attempt = tried[0].as_object();
+  EXPECT_EQ(text(attempt, "connector_account"), account_a_);
+  EXPECT_EQ(text(attempt, "connector"), "psp_json");
+  EXPECT_EQ(text(attempt, "status"), "approved");
+  EXPECT_FALSE(text(attempt, "processor_reference").empty());
+  EXPECT_EQ(text(attempt, "charge"), text(paid, "latest_charge"));
+  EXPECT_GT(attempt.at("latency_us").as_int64(), 0);
+
+  // The attempt is a Charge in the merchant API.
+  const object charge = parse(api("GET", "/v1/charges/" + text(paid, "latest_charge")).body);
+  EXPECT_EQ(text(charge, "status"), "succeeded");
+  EXPECT_EQ(text(charge, "payment_intent"), id);
+}
+
+TEST_F(RoutedPayments, TheIsoProcessorAnswersInItsOwnCodes) {
+  route(R"({"fallback": [")" + account_b_ + R"("]})");
+  const object paid = pay("pm_card_mastercard", 1234);
+  ASSERT_EQ(last_status_, 200) << boost::json::serialize(paid);
+  EXPECT_EQ(text(paid, "status"), "succeeded");
+  const array tried = attempts(text(paid, "id"));
+  ASSERT_EQ(tried.size(), 1u);
+  EXPECT_EQ(text(tried[0].as_object(), "connector"), "psp_iso8583");
+  EXPECT_EQ(text(tried[0].as_object(), "raw_response_code"), "00");
+  EXPECT_EQ(captures_for(*psp_b_, text(paid, "id")), 1);
+
+  const object declined = pay("pm_card_chargeDeclinedInsufficientFunds", 1234);
+  EXPECT_EQ(last_status_, 402);
+  const object& error = declined.at("error").as_object();
+  EXPECT_EQ(text(error, "decline_code"), "insufficient_funds");
+  const array declined_tries = attempts(text(error.at("payment_intent").as_object(), "id"));
+  ASSERT_EQ(declined_tries.size(), 1u);
+  EXPECT_EQ(text(declined_tries[0].as_object(), "raw_response_code"), "51");
+}
+
+TEST_F(RoutedPayments, FailsOverWhenAProcessorIsDown) {
+  psp_a_->kill9();
+  const object paid = pay("pm_card_visa");
+  ASSERT_EQ(last_status_, 200) << boost::json::serialize(paid);
+  const std::string id = text(paid, "id");
+  EXPECT_EQ(text(paid, "status"), "succeeded");
+  const array tried = attempts(id);
+  ASSERT_EQ(tried.size(), 2u);
+  EXPECT_EQ(text(tried[0].as_object(), "connector_account"), account_a_);
+  EXPECT_EQ(text(tried[0].as_object(), "status"), "not_processed");
+  EXPECT_EQ(text(tried[1].as_object(), "connector_account"), account_b_);
+  EXPECT_EQ(text(tried[1].as_object(), "status"), "approved");
+  EXPECT_EQ(captures_for(*psp_b_, id), 1);
+  ASSERT_TRUE(psp_a_->restart());
+  EXPECT_EQ(captures_for(*psp_a_, id), 0);
+
+  // Up but answering 503 to everything, inquiries too: a 503 answers one transmission and
+  // says nothing certain about the key, so Till may not go elsewhere. The payment waits in
+  // processing until A answers again, then is freed (A confirms it never charged).
+  ASSERT_EQ(psp_a_->set_faults(R"({"down": true})"), 200);
+  const object waiting = pay("pm_card_visa");
+  ASSERT_EQ(text(waiting, "status"), "processing") << boost::json::serialize(waiting);
+  ASSERT_EQ(psp_a_->clear_faults(), 200);
+  EXPECT_EQ(settled_status(text(waiting, "id")), "requires_payment_method");
+  EXPECT_EQ(captures_for(*psp_a_, text(waiting, "id")), 0);
+  EXPECT_EQ(captures_for(*psp_b_, text(waiting, "id")), 0);
+}
+
+TEST_F(RoutedPayments, HardDeclinesAreNeverRetriedElsewhere) {
+  for (const char* card :
+       {"pm_card_chargeDeclinedInsufficientFunds", "pm_card_chargeDeclinedExpiredCard"}) {
+    const object declined = pay(card);
+    EXPECT_EQ(last_status_, 402) << card;
+    const object& error = declined.at("error").as_object();
+    const std::string id = text(error.at("payment_intent").as_object(), "id");
+    EXPECT_EQ(text(error.at("payment_intent").as_object(), "status"), "requires_payment_method");
+    const array tried = attempts(id);
+    ASSERT_EQ(tried.size(), 1u) << card;
+    EXPECT_EQ(text(tried[0].as_object(), "status"), "declined");
+    EXPECT_FALSE(tried[0].as_object().at("soft_decline").as_bool());
+    for (const auto& charge : psp_b_->charges()) {
+      EXPECT_NE(text(charge.as_object(), "reference"), id) << "a hard decline reached B";
+    }
+  }
+}
+
+TEST_F(RoutedPayments, ASoftDeclineMovesToTheNextProcessor) {
+  ASSERT_EQ(psp_a_->set_faults(R"({"decline_permille": 1000})"), 200);
+  const object paid = pay("pm_card_visa");
+  ASSERT_EQ(last_status_, 200) << boost::json::serialize(paid);
+  const std::string id = text(paid, "id");
+  EXPECT_EQ(text(paid, "status"), "succeeded");
+  const array tried = attempts(id);
+  ASSERT_EQ(tried.size(), 2u);
+  EXPECT_EQ(text(tried[0].as_object(), "status"), "declined");
+  EXPECT_TRUE(tried[0].as_object().at("soft_decline").as_bool());
+  EXPECT_EQ(text(tried[1].as_object(), "status"), "approved");
+  // Both attempts are Charges: the soft decline failed, the second succeeded.
+  const object charges = parse(api("GET", "/v1/charges?payment_intent=" + id).body);
+  ASSERT_EQ(charges.at("data").as_array().size(), 2u);
+  EXPECT_EQ(captures_for(*psp_a_, id), 0);
+  EXPECT_EQ(captures_for(*psp_b_, id), 1);
+}
+
+TEST_F(RoutedPayments, ADroppedAnswerIsFoundByAskingAndChargesOnce) {
+  // A charges the card, then closes the connection without answering.
+  ASSERT_EQ(psp_a_->set_faults(R"({"drop_response_permille": 1000, "operations": ["authorize"]})"),
+            200);
+  const object paid = pay("pm_card_visa");
+  ASSERT_EQ(last_status_, 200) << boost::json::serialize(paid);
+  const std::string id = text(paid, "id");
+  EXPECT_EQ(text(paid, "status"), "succeeded");  // the inquiry found it at once
+  EXPECT_EQ(captures_for(*psp_a_, id), 1);
+  EXPECT_EQ(captures_for(*psp_b_, id), 0);  // never tried elsewhere
+  const array tried = attempts(id);
+  ASSERT_EQ(tried.size(), 1u);
+  EXPECT_EQ(text(tried[0].as_object(), "status"), "approved");
+}
+
+TEST_F(RoutedPayments, AnUnknownOutcomeWaitsInProcessingUntilTheSyncKnows) {
+  // The answer and the inquiry are both lost: Till cannot know, so it must not try B.
+  ASSERT_EQ(psp_a_->set_faults(R"({"drop_response_permille": 1000,
+                                   "operations": ["authorize", "inquiry"]})"),
+            200);
+  const object paid = pay("pm_card_visa", 2000, "order-unknown-1");
+  ASSERT_EQ(last_status_, 200) << boost::json::serialize(paid);
+  const std::string id = text(paid, "id");
+  EXPECT_EQ(text(paid, "status"), "processing");
+  // While processing nothing else may start on it.
+  EXPECT_EQ(api("POST", "/v1/payment_intents/" + id + "/cancel").status, 409);
+  ASSERT_EQ(psp_a_->clear_faults(), 200);
+  EXPECT_EQ(settled_status(id), "succeeded");
+  EXPECT_EQ(captures_for(*psp_a_, id), 1);
+  EXPECT_EQ(captures_for(*psp_b_, id), 0);
+  // The request's answer stays what it was when it was answered.
+  const object replay = pay("pm_card_visa", 2000, "order-unknown-1");
+  EXPECT_EQ(text(replay, "status"), "processing");
+}
+
+TEST_F(RoutedPayments, AProcessorThatNeverChargedIsConfirmedBeforeTheIntentIsFreed) {
+  // A is down for inquiries too, then the processor says it never saw the key: only then may
+  // the customer try again.
+  ASSERT_EQ(psp_a_->set_faults(R"({"timeout_permille": 1000, "hang_ms": 4000,
+                                   "operations": ["authorize"]})"),
+            200);
+  const object paid = pay("pm_card_visa");
+  // The call times out (2 s); the inquiry closes the key: a processor-confirmed nothing, so
+  // B gets the payment, and A's hung request is refused when it wakes.
+  ASSERT_EQ(last_status_, 200) << boost::json::serialize(paid);
+  const std::string id = text(paid, "id");
+  EXPECT_EQ(text(paid, "status"), "succeeded");
+  std::this_thread::sleep_for(3s);  // A's hang ends
+  EXPECT_EQ(captures_for(*psp_a_, id), 0);
+  EXPECT_EQ(captures_for(*psp_b_, id), 1);
+}
+
+TEST_F(RoutedPayments, TheBreakerOpensOnFailuresAndRecovers) {
+  psp_a_->kill9();
+  for (int i = 0; i < 4; ++i) {
+    const object paid = pay("pm_card_visa");
+    ASSERT_EQ(text(paid, "status"), "succeeded");
+  }
+  // Open: A is now tried last, so B takes the payment at its first attempt.
+  const object routed_away = pay("pm_card_visa");
+  const array first_b = attempts(text(routed_away, "id"));
+  ASSERT_EQ(first_b.size(), 1u);
+  EXPECT_EQ(text(first_b[0].as_object(), "connector_account"), account_b_);
+  const std::string metrics = http_request(till_->port(), "GET", "/metrics", "", "")->body;
+  EXPECT_NE(metrics.find("till_routing_breaker_state{connector=\"" + account_a_ + "\"} 1"),
+            std::string::npos)
+      << metrics.substr(0, 4000);
+
+  ASSERT_TRUE(psp_a_->restart());
+  std::this_thread::sleep_for(1700ms);  // open_ms passes: half-open lets probes through
+  std::string last_account;
+  for (int i = 0; i < 5; ++i) {
+    const object paid = pay("pm_card_visa");
+    ASSERT_EQ(text(paid, "status"), "succeeded");
+    last_account = text(attempts(text(paid, "id"))[0].as_object(), "connector_account");
+  }
+  EXPECT_EQ(last_account, account_a_);  // closed again: A first
+}
+
+TEST_F(RoutedPayments, ACrashBetweenUnitsIsResolvedAfterRestart) {
+  // A hangs 2.5 s and then charges; Till dies while waiting. After a restart the sync asks A,
+  // finds the charge, finishes the intent and stores the request's answer under its key.
+  ASSERT_EQ(psp_a_->set_faults(R"({"timeout_permille": 1000, "hang_ms": 2500,
+                                   "operations": ["authorize"]})"),
+            200);
+  std::thread payer([this] {
+    api("POST", "/v1/payment_intents",
+        "amount=2000&currency=usd&payment_method=pm_card_visa&confirm=true", "order-crash-1");
+  });
+  std::this_thread::sleep_for(800ms);
+  till_->send_signal(SIGKILL);
+  payer.join();
+  ASSERT_TRUE(till_->wait_exit(10s).has_value() || true);
+  ASSERT_EQ(psp_a_->clear_faults(), 200);
+  start_till();
+  ASSERT_TRUE(till_->started()) << till_->captured_stderr();
+  std::this_thread::sleep_for(3s);  // A's hung request has charged by now
+  // The intent is found through the list (the client never got its id).
+  const auto deadline = std::chrono::steady_clock::now() + 25s;
+  std::string id;
+  std::string status;
+  while (std::chrono::steady_clock::now() < deadline) {
+    const object listed = parse(api("GET", "/v1/payment_intents?limit=1").body);
+    if (!listed.at("data").as_array().empty()) {
+      const object& first = listed.at("data").as_array()[0].as_object();
+      id = text(first, "id");
+      status = text(first, "status");
+      if (status == "succeeded") break;
+    }
+    std::this_thread::sleep_for(200ms);
+  }
+  EXPECT_EQ(status, "succeeded");
+  EXPECT_EQ(captures_for(*psp_a_, id), 1);
+  EXPECT_EQ(captures_for(*psp_b_, id), 0);
+  const object replay = pay("pm_card_visa", 2000, "order-crash-1");
+  EXPECT_EQ(last_status_, 200);
+  EXPECT_EQ(text(replay, "id"), id);
+  EXPECT_EQ(text(replay, "status"), "succeeded");
+}
+
+// The processor's record of one intent's authorization.
+object processor_record(SandboxPspProcess& psp, const std::string& intent_id) {
+  for (const auto& charge : psp.charges()) {
+    if (text(charge.as_object(), "reference") == intent_id) return charge.as_object();
+  }
+  return object{};
+}
+
+TEST_F(RoutedPayments, ManualCaptureAndCancelHappenAtTheProcessorFirst) {
+  auto created = api("POST", "/v1/payment_intents",
+                     "amount=5000&currency=usd&payment_method=pm_card_visa&confirm=true&"
+                     "capture_method=manual");
+  ASSERT_EQ(created.status, 200) << created.body;
+  const std::string id = text(parse(created.body), "id");
+  EXPECT_EQ(text(parse(created.body), "status"), "requires_capture");
+  EXPECT_EQ(text(processor_record(*psp_a_, id), "status"), "authorized");
+
+  auto captured = api("POST", "/v1/payment_intents/" + id + "/capture", "amount_to_capture=3000");
+  ASSERT_EQ(captured.status, 200) << captured.body;
+  EXPECT_EQ(text(parse(captured.body), "status"), "succeeded");
+  const object record = processor_record(*psp_a_, id);
+  EXPECT_EQ(text(record, "status"), "captured");
+  EXPECT_EQ(record.at("captured_amount").as_int64(), 3000);
+
+  auto second = api("POST", "/v1/payment_intents",
+                    "amount=700&currency=usd&payment_method=pm_card_visa&"
+                    "confirm=true&capture_method=manual");
+  const std::string second_id = text(parse(second.body), "id");
+  auto canceled = api("POST", "/v1/payment_intents/" + second_id + "/cancel");
+  ASSERT_EQ(canceled.status, 200) << canceled.body;
+  EXPECT_EQ(text(parse(canceled.body), "status"), "canceled");
+  EXPECT_EQ(text(processor_record(*psp_a_, second_id), "status"), "voided");
+}
+
+TEST_F(RoutedPayments, RefundsHappenAtTheProcessorWhichRefusesTooMuch) {
+  const object paid = pay("pm_card_visa", 4000);
+  const std::string id = text(paid, "id");
+  ASSERT_EQ(text(paid, "status"), "succeeded");
+  auto partial = api("POST", "/v1/refunds", "payment_intent=" + id + "&amount=1500");
+  ASSERT_EQ(partial.status, 200) << partial.body;
+  EXPECT_EQ(processor_record(*psp_a_, id).at("refunded_amount").as_int64(), 1500);
+  auto too_much = api("POST", "/v1/refunds", "payment_intent=" + id + "&amount=3000");
+  EXPECT_EQ(too_much.status, 400) << too_much.body;  // Till refuses before asking
+  EXPECT_EQ(processor_record(*psp_a_, id).at("refunded_amount").as_int64(), 1500);
+
+  // The processor does not answer: 503, nothing recorded; the retry with the same key is one
+  // refund at the processor.
+  ASSERT_EQ(psp_a_->set_faults(R"({"drop_response_permille": 1000, "operations": ["refund"]})"),
+            200);
+  auto lost = api("POST", "/v1/refunds", "payment_intent=" + id + "&amount=1000", "refund-lost-1");
+  EXPECT_EQ(lost.status, 503) << lost.body;
+  ASSERT_EQ(psp_a_->clear_faults(), 200);
+  auto retried =
+      api("POST", "/v1/refunds", "payment_intent=" + id + "&amount=1000", "refund-lost-1");
+  ASSERT_EQ(retried.status, 200) << retried.body;
+  EXPECT_EQ(processor_record(*psp_a_, id).at("refunded_amount").as_int64(), 2500);
+  const object charge = parse(api("GET", "/v1/charges/" + text(paid, "latest_charge")).body);
+  EXPECT_EQ(charge.at("amount_refunded").as_int64(), 2500);
+}
+
+TEST_F(RoutedPayments, CardsFromDetailsAreVaultedAndNeverStoredOrLoggedInClear) {
+  // A card made from its number: the number is sealed in the vault, sent to the processor
+  // when the payment is routed, and found nowhere in Till's database or logs.
+  const std::vector<std::string> numbers = {"4242424242424242", "5555555555554444",
+                                            "4000056655665556"};
+  for (const std::string& number : numbers) {
+    auto method = api("POST", "/v1/payment_methods",
+                      "type=card&card[number]=" + number +
+                          "&card[exp_month]=12&card[exp_year]=2034&card[cvc]=123");
+    ASSERT_EQ(method.status, 200) << method.body;
+    const object pm = parse(method.body);
+    EXPECT_EQ(text(pm.at("card").as_object(), "last4"), number.substr(12));
+    auto paid = api("POST", "/v1/payment_intents",
+                    "amount=1500&currency=usd&confirm=true&payment_method=" + text(pm, "id"));
+    ASSERT_EQ(paid.status, 200) << paid.body;
+    EXPECT_EQ(text(parse(paid.body), "status"), "succeeded");
+  }
+  till_->send_signal(SIGTERM);
+  ASSERT_TRUE(till_->wait_exit(30s).has_value());
+  std::string haystack = till_->captured_stdout() + till_->captured_stderr() +
+                         psp_a_->captured_stdout() + psp_a_->captured_stderr();
+  for (const auto& entry : std::filesystem::directory_iterator(data_.path())) {
+    std::ifstream file(entry.path(), std::ios::binary);
+    haystack += std::string(std::istreambuf_iterator<char>(file), {});
+  }
+  ASSERT_GT(haystack.size(), 10'000u);
+  for (const std::string& number : numbers) {
+    EXPECT_EQ(haystack.find(number), std::string::npos) << number << " found in clear";
+  }
+  EXPECT_EQ(haystack.find("cvc\":\"123"), std::string::npos);
+}
+
+// Chaos: mixed traffic for a bounded time while both processors misbehave — slow answers,
+// 503s, hung requests, dropped answers, soft declines — and one is killed and restarted.
+// Afterwards every intent is checked against the processors' own books.
+TEST_F(RoutedPayments, ChaosNeverChargesTwiceAndTheBooksAgree) {
+  route(R"({"rules": [{"name": "split", "if": {"currency": ["usd"]},
+                        "then": {"split": [{"connector": ")" +
+        account_a_ + R"(", "percent": 50}, {"connector": ")" + account_b_ +
+        R"(", "percent": 50}]}}],
+            "fallback": [")" +
+        account_a_ + R"(", ")" + account_b_ + R"("], "max_attempts": 2})");
+  const std::string faults = R"({"latency": {"distribution": "uniform", "min_ms": 0, "max_ms": 30},
+      "error_permille": 80, "timeout_permille": 30, "hang_ms": 2500,
+      "drop_response_permille": 80, "decline_permille": 60})";
+  ASSERT_EQ(psp_a_->set_faults(faults), 200);
+  ASSERT_EQ(psp_b_->set_faults(faults), 200);
+
+  constexpr int kWorkers = 8;
+  constexpr auto kTrafficTime = 8s;
+  const std::vector<std::string> cards = {
+      "pm_card_visa",       "pm_card_mastercard",     "pm_card_amex",
+      "pm_card_visa_debit", "pm_card_chargeDeclined", "pm_card_chargeDeclinedInsufficientFunds"};
+  std::atomic<bool> stop{false};
+  std::atomic<int> sent{0};
+  std::vector<std::thread> workers;
+  for (int w = 0; w < kWorkers; ++w) {
+    workers.emplace_back([&, w] {
+      for (int i = 0; !stop.load(); ++i) {
+        const std::string card = cards[static_cast<std::size_t>(i + w) % cards.size()];
+        const std::string key = "chaos-" + std::to_string(w) + "-" + std::to_string(i);
+        const std::string form = "amount=" + std::to_string(100 + (i * 37 + w) % 5000) +
+                                 "&currency=usd&payment_method=" + card + "&confirm=true";
+        api("POST", "/v1/payment_intents", form, key);
+        if (i % 5 == 0) api("POST", "/v1/payment_intents", form, key);  // a client retry
+        sent.fetch_add(1);
+      }
+    });
+  }
+  std::this_thread::sleep_for(kTrafficTime / 3);
+  psp_a_->kill9();
+  std::this_thread::sleep_for(kTrafficTime / 4);
+  ASSERT_TRUE(psp_a_->restart());
+  ASSERT_EQ(psp_a_->set_faults(faults), 200);
+  std::this_thread::sleep_for(kTrafficTime - kTrafficTime / 3 - kTrafficTime / 4);
+  stop = true;
+  for (auto& worker : workers) worker.join();
+  ASSERT_GT(sent.load(), 100);
+
+  // Calm: the sync resolves whatever is still unknown.
+  ASSERT_EQ(psp_a_->clear_faults(), 200);
+  ASSERT_EQ(psp_b_->clear_faults(), 200);
+  std::this_thread::sleep_for(3s);  // hung requests finish (and are refused or counted)
+  std::map<std::string, object> intents;
+  const auto deadline = std::chrono::steady_clock::now() + 40s;
+  bool settled = false;
+  while (!settled && std::chrono::steady_clock::now() < deadline) {
+    intents.clear();
+    std::string cursor;
+    settled = true;
+    while (true) {
+      const object page =
+          parse(api("GET", "/v1/payment_intents?limit=100" +
+                               (cursor.empty() ? std::string() : "&starting_after=" + cursor))
+                    .body);
+      for (const auto& item : page.at("data").as_array()) {
+        const object& pi = item.as_object();
+        cursor = text(pi, "id");
+        intents[cursor] = pi;
+        const std::string status = text(pi, "status");
+        if (status == "processing" || status == "requires_confirmation") settled = false;
+      }
+      if (!page.at("has_more").as_bool()) break;
+    }
+    if (!settled) std::this_thread::sleep_for(500ms);
+  }
+  ASSERT_TRUE(settled) << "intents still waiting for a processor after the sync's patience";
+  ASSERT_GT(intents.size(), 50u);
+
+  // Every processor's own books, by intent.
+  std::map<std::string, int> captures;
+  std::map<std::string, std::int64_t> captured_amount;
+  std::int64_t processors_total = 0;
+  for (SandboxPspProcess* psp : {psp_a_.get(), psp_b_.get()}) {
+    for (const auto& charge : psp->charges()) {
+      const object& row = charge.as_object();
+      if (text(row, "status") != "captured") continue;
+      captures[text(row, "reference")] += 1;
+      captured_amount[text(row, "reference")] += row.at("captured_amount").as_int64();
+      processors_total += row.at("captured_amount").as_int64();
+    }
+  }
+  std::int64_t till_total = 0;
+  int succeeded = 0;
+  for (const auto& [id, pi] : intents) {
+    const int count = captures.count(id) ? captures[id] : 0;
+    EXPECT_LE(count, 1) << id << " was captured " << count << " times";
+    if (count > 1) {
+      std::cout << "attempts of " << id << ": " << boost::json::serialize(attempts(id)) << "\n";
+      for (SandboxPspProcess* psp : {psp_a_.get(), psp_b_.get()}) {
+        for (const auto& charge : psp->charges()) {
+          if (text(charge.as_object(), "reference") == id) {
+            std::cout << "  processor row: " << boost::json::serialize(charge) << "\n";
+          }
+        }
+      }
+    }
+    if (text(pi, "status") == "succeeded") {
+      ++succeeded;
+      EXPECT_EQ(count, 1) << id << " succeeded in Till but the processors hold " << count;
+      EXPECT_EQ(captured_amount[id], pi.at("amount").as_int64()) << id;
+      till_total += pi.at("amount").as_int64();
+    } else {
+      EXPECT_EQ(count, 0) << id << " is " << text(pi, "status") << " but was captured";
+    }
+  }
+  EXPECT_GT(succeeded, 20);
+  EXPECT_EQ(till_total, processors_total);
+  // The faults did bite: some answers were lost and had to be resolved.
+  const std::string metrics = http_request(till_->port(), "GET", "/metrics", "", "")->body;
+  EXPECT_NE(metrics.find("outcome=\"unknown\"} "), std::string::npos);
+  std::cout << "chaos: " << sent.load() << " requests, " << intents.size() << " intents, "
+            << succeeded << " succeeded, " << processors_total << " captured in total\n";
+  for (std::size_t at = metrics.find("till_connector_attempts_total{"); at != std::string::npos;
+       at = metrics.find("till_connector_attempts_total{", at + 1)) {
+    std::cout << "  " << metrics.substr(at, metrics.find('\n', at) - at) << "\n";
+  }
+
+  // Till's ledger agrees: the merchant's pending balance is what the processors captured.
+  const object balance = parse(api("GET", "/v1/balance").body);
+  std::int64_t pending = 0;
+  for (const auto& entry : balance.at("pending").as_array()) {
+    if (text(entry.as_object(), "currency") == "usd")
+      pending = entry.as_object().at("amount").as_int64();
+  }
+  EXPECT_EQ(pending, processors_total);
+  if (pending != processors_total) {
+    std::system(("rm -rf /tmp/chaos-db && cp -r " + data_.path() + " /tmp/chaos-db").c_str());
+  }
+
+  till_->send_signal(SIGTERM);
+  ASSERT_TRUE(till_->wait_exit(30s).has_value());
+  const auto verified = till::testing::run_till({"ledger", "verify", "--data-dir", data_.path()});
+  EXPECT_EQ(verified.exit_status, 0) << verified.out << verified.err;
+}
+
+// Processor webhooks settle what the sync would, with the sync off.
+class ProcessorWebhooks : public RoutedPayments {
+ protected:
+  void SetUp() override {
+    psp_a_ = std::make_unique<SandboxPspProcess>("psk_test_a", "adm_a");
+    psp_b_ = std::make_unique<SandboxPspProcess>("psk_test_b", "adm_b", "", "", "iso8583");
+    start_till(TillOptions{"0"});
+    ASSERT_TRUE(till_->started()) << till_->captured_stderr();
+    auto merchant =
+        admin("POST", "/admin/v1/merchants", R"({"name": "Hooks", "issue_test_key": true})");
+    ASSERT_EQ(merchant.status, 200) << merchant.body;
+    const object created = parse(merchant.body);
+    merchant_id_ = text(created, "id");
+    key_ = text(created.at("secret_key").as_object(), "secret");
+  }
+
+  // A processor of `wire` whose webhooks go to Till's endpoint for its account.
+  std::unique_ptr<SandboxPspProcess> processor_with_webhooks(const std::string& connector,
+                                                             const std::string& wire) {
+    account_a_ = add_account(connector, "http://127.0.0.1:9", "psk_test_c", "pwhsec_c");
+    auto psp =
+        std::make_unique<SandboxPspProcess>("psk_test_c", "adm_c",
+                                            "http://127.0.0.1:" + std::to_string(till_->port()) +
+                                                "/v1/processor_webhooks/" + account_a_,
+                                            "pwhsec_c", wire);
+    EXPECT_TRUE(psp->started()) << psp->captured_stderr();
+    auto updated =
+        admin("POST", "/admin/v1/merchants/" + merchant_id_ + "/connector_accounts/" + account_a_,
+              R"({"base_url": ")" + psp->base_url() + R"("})");
+    EXPECT_EQ(updated.status, 200) << updated.body;
+    route(R"({"fallback": [")" + account_a_ + R"("]})");
+    return psp;
+  }
+};
+
+TEST_F(ProcessorWebhooks, AWebhookSettlesAnUnknownAttempt) {
+  for (const auto& [connector, wire] :
+       {std::pair<std::string, std::string>{"psp_json", "json"}, {"psp_iso8583", "iso8583"}}) {
+    auto psp = processor_with_webhooks(connector, wire);
+    ASSERT_EQ(psp->set_faults(R"({"drop_response_permille": 1000,
+                                  "operations": ["authorize", "inquiry"]})"),
+              200);
+    const object paid = pay("pm_card_visa");
+    ASSERT_EQ(last_status_, 200) << boost::json::serialize(paid);
+    // The webhook may even settle the attempt before the request's own unit records that it
+    // got no answer; then the request answers what the webhook decided.
+    const std::string answered = text(paid, "status");
+    EXPECT_TRUE(answered == "processing" || answered == "succeeded") << answered;
+    EXPECT_EQ(settled_status(text(paid, "id")), "succeeded") << wire;
+    EXPECT_EQ(captures_for(*psp, text(paid, "id")), 1);
+  }
+}
+
+TEST_F(ProcessorWebhooks, BadSignaturesAndUnknownAccountsAreRefused) {
+  auto psp = processor_with_webhooks("psp_json", "json");
+  auto forged = http_request(till_->port(), "POST", "/v1/processor_webhooks/" + account_a_,
+                             "Content-Type: application/json\r\nPsp-Signature: t=1,v1=00\r\n",
+                             R"({"id":"pevt_1","type":"authorization.captured","data":{}})");
+  ASSERT_TRUE(forged);
+  EXPECT_EQ(forged->status, 400);
+  auto unknown = http_request(till_->port(), "POST", "/v1/processor_webhooks/ca_nope",
+                              "Content-Type: application/json\r\n", "{}");
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->status, 404);
+}
+
+}  // namespace
+}  // namespace till::payments
