@@ -115,6 +115,18 @@ ProcessorResult result_for_transport(const HttpResult& http) {
   return unknown_result("internal: a response passed as a transport failure");
 }
 
+ProcessorResult account_for_resends(const HttpResult& http, ProcessorResult result) {
+  if (http.transmissions > 1 && result.outcome == Outcome::not_processed) {
+    result.outcome = Outcome::unknown;
+    result.key_closed = false;
+    result.message = "the request was sent " + std::to_string(http.transmissions) +
+                     " times (a kept-alive connection died unanswered) and this answer covers "
+                     "only the last: " +
+                     result.message;
+  }
+  return result;
+}
+
 ProcessorResult result_for_error_status(int status, std::string_view error_code,
                                         std::string_view error_message) {
   std::string detail = "processor answered " + std::to_string(status);

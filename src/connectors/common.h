@@ -51,6 +51,11 @@ ProcessorResult require_closed_key(ProcessorResult result);
 // A call that got no HTTP response: connect_failed and invalid → not_processed (nothing was
 // sent), timeout and no_answer → unknown.
 ProcessorResult result_for_transport(const HttpResult& http);
+// `result` as decoded from an answer, unless the request was transmitted more than once
+// (http_client.h): then a not_processed speaks only for the last transmission, and the
+// processor may have acted on an earlier one, so it becomes unknown.
+ProcessorResult account_for_resends(const HttpResult& http, ProcessorResult result);
+
 // A non-2xx answer. 4xx: refused before processing → not_processed (409
 // idempotency_key_cancelled included: an inquiry closed the key, nothing was charged).
 // 5xx, 1xx, 3xx: unknown.

@@ -164,7 +164,9 @@ struct CallState {
   std::string* body = nullptr;
   std::size_t body_max = 0;
   bool truncated = false;
-  bool request_started = false;  // the pre-request callback ran: the request may have left
+  // Times the pre-request callback ran: the request was handed to a connection this often
+  // (more than once when libcurl re-sent it after a reused connection died unanswered).
+  int transmissions = 0;
 };
 
 std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user) {
@@ -182,7 +184,7 @@ std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user)
 
 // Runs once a connection is established or reused, right before the request is written.
 int on_prerequest(void* user, char*, char*, int, int) {
-  static_cast<CallState*>(user)->request_started = true;
+  ++static_cast<CallState*>(user)->transmissions;
   return CURL_PREREQFUNC_OK;
 }
 
@@ -386,6 +388,7 @@ class HttpClient::Impl {
 
   static void classify(const Handle& handle, CURLcode code, const CallState& state,
                        const HttpRequest& request, HttpResult& result) {
+    result.transmissions = state.transmissions;
     const std::string detail =
         handle.error[0] != '\0' ? std::string(handle.error.data()) : curl_easy_strerror(code);
     if (code == CURLE_OK || (code == CURLE_WRITE_ERROR && state.truncated)) {
@@ -398,7 +401,7 @@ class HttpClient::Impl {
       return;
     }
     result.body.clear();
-    if (!state.request_started) {
+    if (state.transmissions == 0) {
       // No connection was ever ready to carry the request: nothing left this process.
       result.outcome = HttpOutcome::connect_failed;
       result.error = code == CURLE_OPERATION_TIMEDOUT

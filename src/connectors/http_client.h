@@ -21,9 +21,14 @@
 // The line between connect_failed and the rest is drawn by libcurl's pre-request callback,
 // which runs once a connection is established (or reused) and the request is about to be
 // written: whatever fails after it may have reached the processor, whatever libcurl error
-// code it carries. (libcurl silently re-sends a request once on a fresh connection when a
-// reused one turns out dead before any answer byte; processors deduplicate by idempotency
-// key, and such a retry still counts as "sent".)
+// code it carries.
+//
+// libcurl silently re-sends a request on a fresh connection when a reused one dies before any
+// answer byte, and nothing turns that off. The processor may have acted on the first
+// transmission, so an answer then speaks for the last transmission only: `transmissions`
+// counts them, and a caller must not take "nothing was processed" from an answer that came
+// after a re-send (connectors turn it into unknown). Processors deduplicate by idempotency
+// key, so the re-send itself never charges twice.
 //
 // Also: no redirects (a 3xx is just a status), no proxy from the environment, http(s) only,
 // no content decoding, the response body read is capped (`truncated` says so), and every
@@ -75,6 +80,9 @@ struct HttpResult {
   std::string traceparent;  // the value sent
   std::chrono::microseconds elapsed{0};
   bool new_connection = false;  // this call opened a connection (not a reused one)
+  // Times the request was handed to a connection: 0 when nothing was sent, 2+ when libcurl
+  // re-sent it after a kept-alive connection died unanswered (see the header comment).
+  int transmissions = 0;
 };
 
 struct HttpClientOptions {

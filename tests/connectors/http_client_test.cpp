@@ -361,6 +361,36 @@ TEST(HttpClient, EmptyHeaderValueIsSent) {
   EXPECT_EQ(received[0].headers.count("x-empty"), 1u);
 }
 
+TEST(HttpClient, ASilentResendIsCounted) {
+  // A kept-alive connection dies unanswered under the second request: libcurl re-sends it on
+  // a new connection by itself. The result must say the request went out twice.
+  LocalServer server([](const ReceivedRequest& request) {
+    if (request.index_on_connection == 2) return Reply::close();
+    return Reply::json(200, "{}");
+  });
+  server.start();
+  HttpClient client;
+  const HttpResult first = client.send(post(server.url() + "/"));
+  ASSERT_EQ(first.outcome, HttpOutcome::response) << first.error;
+  EXPECT_EQ(first.transmissions, 1);
+  const HttpResult second = client.send(post(server.url() + "/", R"({"n":2})"));
+  ASSERT_EQ(second.outcome, HttpOutcome::response) << second.error;
+  EXPECT_EQ(second.transmissions, 2);
+  const auto received = server.requests();
+  ASSERT_EQ(received.size(), 3u);
+  EXPECT_EQ(received[1].body, R"({"n":2})");
+  EXPECT_EQ(received[2].body, R"({"n":2})");  // the same request again, on connection 2
+  EXPECT_EQ(received[2].connection, 2u);
+}
+
+TEST(HttpClient, NothingSentIsZeroTransmissions) {
+  HttpClient client;
+  const HttpResult refused =
+      client.send(post("http://127.0.0.1:" + std::to_string(testing::refused_port()) + "/"));
+  EXPECT_EQ(refused.transmissions, 0);
+  EXPECT_EQ(client.send(post("ftp://x/")).transmissions, 0);
+}
+
 TEST(HttpClient, AConnectionTheServerClosedIsReplacedTransparently) {
   // The server answers and closes after each request (Connection: close): the next call must
   // open a new connection rather than fail on the dead one.

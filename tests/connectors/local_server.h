@@ -30,6 +30,8 @@ struct ReceivedRequest {
   std::string target;
   std::map<std::string, std::string> headers;  // lower-cased names
   std::string body;
+  std::size_t connection = 0;           // 1 for the first connection accepted, 2, ...
+  std::size_t index_on_connection = 0;  // 1 for a connection's first request, 2, ...
   std::string header(const std::string& lower_name) const {
     const auto found = headers.find(lower_name);
     return found == headers.end() ? std::string() : found->second;
@@ -123,13 +125,13 @@ class LocalServer {
     while (wait_readable(listen_fd_)) {
       const int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
       if (fd < 0) continue;
-      ++accepted_;
+      const std::size_t connection = ++accepted_;
       if (close_on_accept_) {
         close(fd);
         continue;
       }
       std::lock_guard lock(mutex_);
-      connection_threads_.emplace_back([this, fd] { serve(fd); });
+      connection_threads_.emplace_back([this, fd, connection] { serve(fd, connection); });
     }
   }
 
@@ -182,9 +184,12 @@ class LocalServer {
     return true;
   }
 
-  void serve(int fd) {
+  void serve(int fd, std::size_t connection) {
     std::string buffer;
+    std::size_t index = 0;
     while (auto request = read_request(fd, buffer)) {
+      request->connection = connection;
+      request->index_on_connection = ++index;
       {
         std::lock_guard lock(mutex_);
         requests_.push_back(*request);

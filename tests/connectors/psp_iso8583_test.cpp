@@ -286,6 +286,7 @@ TEST(IsoDecode, RefusedFollowUpIsNotACardDecline) {
   const ProcessorResult missing =
       decode_response(Operation::capture, capture, 200, answer(capture, "25"));
   EXPECT_EQ(missing.outcome, Outcome::not_processed);
+  EXPECT_FALSE(missing.key_closed);  // only an inquiry closes a key
 }
 
 TEST(IsoDecode, Inquiry) {
@@ -305,7 +306,9 @@ TEST(IsoDecode, Inquiry) {
   const ProcessorResult cancelled =
       decode_response(Operation::inquiry, inquiry, 200, boost::json::serialize(not_found));
   EXPECT_EQ(cancelled.outcome, Outcome::not_processed);
+  EXPECT_TRUE(cancelled.key_closed);
   EXPECT_EQ(cancelled.raw_code, "25");
+  EXPECT_FALSE(found.key_closed);
 
   // Found, but which state? Without status the answer cannot be used.
   EXPECT_EQ(decode_response(Operation::inquiry, inquiry, 200, answer(inquiry, "00")).outcome,
@@ -348,6 +351,10 @@ TEST(IsoDecode, ErrorStatuses) {
   EXPECT_EQ(cancelled.raw_code, "idempotency_key_cancelled");
   EXPECT_EQ(decode_response(Operation::authorize, sent, 400, "").outcome, Outcome::not_processed);
   EXPECT_EQ(decode_response(Operation::authorize, sent, 500, "").outcome, Outcome::unknown);
+  EXPECT_EQ(decode_response(Operation::authorize, sent, 503,
+                            R"({"error":{"code":"service_unavailable","message":"down"}})")
+                .outcome,
+            Outcome::unknown);
   EXPECT_EQ(decode_response(Operation::authorize, sent, 503, "").outcome, Outcome::unknown);
 }
 
@@ -408,6 +415,8 @@ TEST(IsoConnector, DroppedIsUnknownRefusedIsNotProcessed) {
       make_connector(account_for("http://127.0.0.1:" + std::to_string(testing::refused_port())),
                      std::make_shared<HttpClient>());
   EXPECT_EQ(refused->authorize(authorize_request()).outcome, Outcome::not_processed);
+  // An inquiry that never reached the processor learned nothing.
+  EXPECT_EQ(refused->resolve(authorize_request().context).outcome, Outcome::unknown);
 }
 
 }  // namespace

@@ -236,7 +236,10 @@ TEST(PspJsonDecode, ErrorStatuses) {
       {429, "rate_limited", Outcome::not_processed},
       {500, "internal_error", Outcome::unknown},
       {502, "", Outcome::unknown},
+      // Even the processor's "unavailable, nothing was processed": it speaks for one
+      // transmission, and libcurl may have sent the request before (http_client.h).
       {503, "service_unavailable", Outcome::unknown},
+      {503, "", Outcome::unknown},
       {504, "", Outcome::unknown},
       {302, "", Outcome::unknown},
   };
@@ -327,6 +330,8 @@ TEST(PspJsonDecode, Inquiry) {
   const ProcessorResult cancelled =
       decode_response(Operation::inquiry, 200, R"({"found":false,"cancelled":true})");
   EXPECT_EQ(cancelled.outcome, Outcome::not_processed);
+  EXPECT_TRUE(cancelled.key_closed);
+  EXPECT_FALSE(found.key_closed);
   EXPECT_EQ(cancelled.status, ProcessorStatus::none);
 
   // Not found but the key left open: a late request could still land.
@@ -426,6 +431,63 @@ TEST(PspJsonConnector, TransportFailures) {
   unavailable.start();
   auto down = make_connector(account_for(unavailable.url()), std::make_shared<HttpClient>());
   EXPECT_EQ(down->refund(follow_up(100)).outcome, Outcome::unknown);
+}
+
+TEST(PspJsonConnector, ARefusalAfterASilentResendIsUnknown) {
+  // The first request on each connection is answered; a second request on a kept-alive
+  // connection finds it closed unanswered (the processor may have acted on it), and libcurl
+  // re-sends it on a new connection, where it is refused. The refusal speaks only for the
+  // re-send: the outcome is unknown, never not_processed.
+  LocalServer server([](const ReceivedRequest& request) {
+    if (request.index_on_connection == 2) return Reply::close();
+    if (request.connection >= 2) return Reply::json(429, error_body("rate_limited"));
+    return Reply::json(200, authorization("authorized"));
+  });
+  server.start();
+  auto connector = make_connector(account_for(server.url()), std::make_shared<HttpClient>());
+  ASSERT_EQ(connector->authorize(authorize_request()).outcome, Outcome::approved);
+  AuthorizeRequest second = authorize_request();
+  second.context.idempotency_key = "pa_key_2";
+  const ProcessorResult result = connector->authorize(second);
+  EXPECT_EQ(result.outcome, Outcome::unknown) << result.message;
+  EXPECT_NE(result.message.find("sent 2 times"), std::string::npos) << result.message;
+  EXPECT_EQ(server.requests().size(), 3u);
+  EXPECT_EQ(server.connections_accepted(), 2u);
+}
+
+TEST(PspJsonConnector, ResolveSaysNotProcessedOnlyWhenTheKeyWasClosed) {
+  // An inquiry that never reached the processor, or that it refused, learned nothing about
+  // the original request: unknown, never not_processed.
+  auto refused =
+      make_connector(account_for("http://127.0.0.1:" + std::to_string(testing::refused_port())),
+                     std::make_shared<HttpClient>());
+  const ProcessorResult unreachable = refused->resolve(authorize_request().context);
+  EXPECT_EQ(unreachable.outcome, Outcome::unknown) << unreachable.message;
+  EXPECT_FALSE(unreachable.key_closed);
+
+  const std::vector<std::pair<int, std::string>> refusals = {
+      {401, error_body("unauthorized")},
+      {400, error_body("parameter_missing")},
+      {503, error_body("service_unavailable")}};
+  for (const auto& [status, body] : refusals) {
+    LocalServer server([status = status, body = body](const ReceivedRequest&) {
+      return Reply::json(status, body);
+    });
+    server.start();
+    auto connector = make_connector(account_for(server.url()), std::make_shared<HttpClient>());
+    const ProcessorResult result = connector->resolve(authorize_request().context);
+    EXPECT_EQ(result.outcome, Outcome::unknown) << status << ": " << result.message;
+    EXPECT_FALSE(result.key_closed);
+  }
+
+  LocalServer closing([](const ReceivedRequest&) {
+    return Reply::json(200, R"({"found":false,"cancelled":true})");
+  });
+  closing.start();
+  auto connector = make_connector(account_for(closing.url()), std::make_shared<HttpClient>());
+  const ProcessorResult closed = connector->resolve(authorize_request().context);
+  EXPECT_EQ(closed.outcome, Outcome::not_processed);
+  EXPECT_TRUE(closed.key_closed);
 }
 
 TEST(PspJsonConnector, RefusesBeforeSendingWhatIsMalformed) {

@@ -78,7 +78,8 @@ class PspIso8583Connector final : public Connector {
       } else if (answer.truncated && answer.status >= 200 && answer.status <= 299) {
         result = unknown_result("processor's answer exceeded the size limit");
       } else {
-        result = decode_response(operation, *message, answer.status, answer.body);
+        result = account_for_resends(
+            answer, decode_response(operation, *message, answer.status, answer.body));
       }
     }
     result.latency = std::chrono::duration_cast<std::chrono::microseconds>(
