@@ -175,11 +175,14 @@ TEST_F(SandboxCard, ResolveFindsWhatHappenedOrClosesTheKey) {
   const AuthorizeRequest never_sent = request("4242424242424242");
   const ProcessorResult nothing = connector_->resolve(never_sent.context);
   EXPECT_EQ(nothing.outcome, Outcome::not_processed);
+  EXPECT_TRUE(nothing.key_closed);
+  EXPECT_FALSE(found.key_closed);
   // The key is closed: the request arriving late is refused and charges nothing.
   const ProcessorResult late = connector_->authorize(never_sent);
   EXPECT_EQ(late.outcome, Outcome::not_processed);
   EXPECT_EQ(late.raw_code, "idempotency_key_cancelled");
   EXPECT_EQ(connector_->resolve(never_sent.context).outcome, Outcome::not_processed);
+  EXPECT_EQ(connector_->resolve(CallContext{}).outcome, Outcome::unknown);
 }
 
 TEST_F(SandboxCard, BooksAreSharedByConnectorsOfOneAccountOnly) {

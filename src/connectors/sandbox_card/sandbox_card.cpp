@@ -184,7 +184,8 @@ class SandboxCardConnector final : public Connector {
     const auto started = std::chrono::steady_clock::now();
     ProcessorResult result;
     if (!is_idempotency_key(context.idempotency_key)) {
-      result = not_processed_result("idempotency key is missing or malformed");
+      // Nothing can be closed under it, so nothing is confirmed (connector.h: key_closed).
+      result = unknown_result("idempotency key is missing or malformed");
     } else {
       std::lock_guard lock(books_->mutex);
       const auto acted = books_->acted_on.find(context.idempotency_key);
@@ -202,6 +203,7 @@ class SandboxCardConnector final : public Connector {
         books_->cancel(context.idempotency_key);
         result = not_processed_result(
             "nothing under this key; it is cancelled and a late request with it is refused");
+        result.key_closed = true;
       }
     }
     result.latency = since(started);
