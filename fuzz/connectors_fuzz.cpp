@@ -4,9 +4,8 @@
 // once with the input as the Psp-Signature header itself.
 //
 // Beyond not crashing:
-//   - the HTTP status decides first: a 4xx is not_processed, a 5xx (or 1xx/3xx) unknown, and
-//     a 2xx never claims not_processed unless the processor said so (then it is not unknown
-//     by accident either way: any Outcome is allowed, but soft only on a decline);
+//   - the HTTP status decides first: a 4xx is not_processed, any other non-2xx unknown;
+//     soft only on a decline, key_closed only with not_processed;
 //   - no message, raw code or decline code carries a run of 12 or more digits (a card
 //     number), whatever the processor sent;
 //   - a parsed webhook names its event and authorization with well-formed ids.
@@ -52,11 +51,13 @@ void check_result(const ProcessorResult& result, int status) {
       has_card_like_digits(result.decline_code)) {
     std::abort();
   }
-  if (status >= 400 && status <= 499 && result.outcome != Outcome::not_processed) std::abort();
-  if ((status < 200 || status > 299) && !(status >= 400 && status <= 499) &&
-      result.outcome != Outcome::unknown) {
+  // 4xx: refused before processing.
+  const bool refused = status >= 400 && status <= 499;
+  if (refused && result.outcome != Outcome::not_processed) std::abort();
+  if ((status < 200 || status > 299) && !refused && result.outcome != Outcome::unknown) {
     std::abort();
   }
+  if (result.key_closed && result.outcome != Outcome::not_processed) std::abort();
   if (result.soft && result.outcome != Outcome::declined) std::abort();
 }
 
