@@ -1,8 +1,11 @@
 #include "base/digest.h"
 
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include <cassert>
+#include <cstdlib>
+#include <span>
 
 namespace till {
 
@@ -17,16 +20,32 @@ std::array<std::uint8_t, kSha256Bytes> sha256(std::string_view data) {
   return digest;
 }
 
-std::string sha256_hex(std::string_view data) {
+namespace {
+
+std::string to_hex(std::span<const std::uint8_t> bytes) {
   static constexpr char kHex[] = "0123456789abcdef";
-  const auto digest = sha256(data);
   std::string hex;
-  hex.reserve(2 * kSha256Bytes);
-  for (std::uint8_t byte : digest) {
+  hex.reserve(2 * bytes.size());
+  for (std::uint8_t byte : bytes) {
     hex.push_back(kHex[byte >> 4]);
     hex.push_back(kHex[byte & 0xF]);
   }
   return hex;
+}
+
+}  // namespace
+
+std::string sha256_hex(std::string_view data) { return to_hex(sha256(data)); }
+
+std::string hmac_sha256_hex(std::string_view key, std::string_view message) {
+  std::array<std::uint8_t, EVP_MAX_MD_SIZE> digest{};
+  unsigned int length = 0;
+  const unsigned char* produced = HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+                                       reinterpret_cast<const unsigned char*>(message.data()),
+                                       message.size(), digest.data(), &length);
+  // Fails only when OpenSSL cannot allocate: there is no sensible way on.
+  if (produced == nullptr || length != kSha256Bytes) std::abort();
+  return to_hex(std::span<const std::uint8_t>(digest.data(), length));
 }
 
 }  // namespace till

@@ -75,7 +75,7 @@ class Receiver {
     std::string message(stamp);
     message += '.';
     message += body;
-    const std::string expected = "v1=" + events::hmac_sha256_hex(secret_, message);
+    const std::string expected = "v1=" + till::hmac_sha256_hex(secret_, message);
     return header.find(expected) != std::string_view::npos;
   }
 

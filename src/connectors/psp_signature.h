@@ -10,12 +10,12 @@
 #include <string>
 #include <string_view>
 
+#include "base/digest.h"
+
 namespace till::connectors {
 
 inline constexpr std::string_view kPspSignatureHeader = "Psp-Signature";
 inline constexpr std::size_t kPspSignatureHeaderBytesMax = 2048;
-
-std::string hmac_sha256_hex(std::string_view key, std::string_view message);
 
 // The header value a processor sends for `body` at `timestamp`.
 std::string psp_signature(std::string_view secret, std::int64_t timestamp, std::string_view body);

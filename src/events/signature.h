@@ -11,9 +11,9 @@
 #include <string>
 #include <string_view>
 
-namespace till::events {
+#include "base/digest.h"
 
-std::string hmac_sha256_hex(std::string_view key, std::string_view message);
+namespace till::events {
 
 // The header value for `payload` sent at `timestamp` (unix seconds), one v1 per secret (at
 // least one).

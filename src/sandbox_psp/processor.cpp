@@ -43,23 +43,6 @@ YearMonth utc_year_month(const Clock& clock) {
 
 }  // namespace
 
-std::string hmac_sha256_hex(std::string_view key, std::string_view message) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int length = 0;
-  const unsigned char* produced = HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-                                       reinterpret_cast<const unsigned char*>(message.data()),
-                                       message.size(), digest.data(), &length);
-  // Fails only when OpenSSL cannot allocate: there is no sensible way on.
-  if (produced == nullptr || length != 32) std::abort();
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex(2 * length, '0');
-  for (unsigned int i = 0; i < length; ++i) {
-    hex[2 * i] = kHex[digest[i] >> 4];
-    hex[2 * i + 1] = kHex[digest[i] & 0x0f];
-  }
-  return hex;
-}
-
 Processor::Processor(store::Database& database, const Clock& clock, std::string hash_key, Wire wire,
                      bool webhooks, std::function<void()> on_events)
     : database_(database),

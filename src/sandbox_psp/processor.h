@@ -13,6 +13,7 @@
 #include <string>
 
 #include "base/clock.h"
+#include "base/digest.h"
 #include "sandbox_psp/books.h"
 #include "sandbox_psp/cards.h"
 #include "sandbox_psp/sandbox_psp.h"
@@ -96,7 +97,5 @@ class Processor {
   const bool webhooks_;
   const std::function<void()> on_events_;
 };
-
-std::string hmac_sha256_hex(std::string_view key, std::string_view message);
 
 }  // namespace till::sandbox_psp

@@ -15,6 +15,7 @@
 #include <map>
 #include <thread>
 
+#include "base/digest.h"
 #include "support/http_client.h"
 #include "support/sandbox_psp_process.h"
 #include "support/till_process.h"
@@ -192,6 +193,19 @@ TEST_F(RoutedPayments, APaymentGoesToTheFirstProcessorAndRecordsItsAttempt) {
   EXPECT_FALSE(text(attempt, "processor_reference").empty());
   EXPECT_EQ(text(attempt, "charge"), text(paid, "latest_charge"));
   EXPECT_GT(attempt.at("latency_us").as_int64(), 0);
+
+  // Per-connector metrics.
+  const std::string metrics = http_request(till_->port(), "GET", "/metrics", "", "")->body;
+  for (const std::string& series :
+       {"till_connector_attempts_total{connector=\"psp_json\",account=\"" + account_a_ +
+            "\",outcome=\"approved\"} 1",
+        "till_connector_authorization_rate_permille{connector=\"psp_json\",account=\"" +
+            account_a_ + "\"} 1000",
+        "till_connector_call_duration_seconds_count{connector=\"psp_json\",account=\"" +
+            account_a_ + "\"} 1",
+        std::string("till_processor_syncs_pending 0")}) {
+    EXPECT_NE(metrics.find(series), std::string::npos) << series;
+  }
 
   // The attempt is a Charge in the merchant API.
   const object charge = parse(api("GET", "/v1/charges/" + text(paid, "latest_charge")).body);
@@ -493,6 +507,58 @@ TEST_F(RoutedPayments, CardsFromDetailsAreVaultedAndNeverStoredOrLoggedInClear) 
     EXPECT_EQ(haystack.find(number), std::string::npos) << number << " found in clear";
   }
   EXPECT_EQ(haystack.find("cvc\":\"123"), std::string::npos);
+}
+
+TEST_F(RoutedPayments, ProcessorWebhooksApplyOnceAndInAnyOrder) {
+  // The processor cannot be asked (answers and inquiries lost), so only its webhooks can tell.
+  ASSERT_EQ(psp_a_->set_faults(R"({"drop_response_permille": 1000,
+                                   "operations": ["authorize", "inquiry"]})"),
+            200);
+  const object paid = pay("pm_card_visa", 2500);
+  ASSERT_EQ(text(paid, "status"), "processing") << boost::json::serialize(paid);
+  const std::string id = text(paid, "id");
+  const object attempt = attempts(id)[0].as_object();
+  const object record = processor_record(*psp_a_, id);
+  ASSERT_FALSE(record.empty());
+
+  // A webhook as the JSON wire sends it, signed with the account's webhook secret.
+  auto send = [&](const std::string& event_id, const std::string& status) {
+    object authorization{{"id", text(record, "id")},
+                         {"object", "authorization"},
+                         {"idempotency_key", text(attempt, "id")},
+                         {"reference", id},
+                         {"status", status},
+                         {"amount", 2500},
+                         {"currency", "usd"},
+                         {"captured_amount", status == "captured" ? 2500 : 0},
+                         {"refunded_amount", 0},
+                         {"decline_code", nullptr},
+                         {"message", nullptr},
+                         {"card", object{{"brand", "visa"}, {"last4", "4242"}}},
+                         {"created", record.at("created")}};
+    const std::string body = boost::json::serialize(object{{"id", event_id},
+                                                           {"type", "authorization." + status},
+                                                           {"created", record.at("created")},
+                                                           {"data", std::move(authorization)}});
+    const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                                 std::chrono::system_clock::now().time_since_epoch())
+                                 .count();
+    const std::string stamp = std::to_string(now);
+    const std::string headers = "Content-Type: application/json\r\nPsp-Signature: t=" + stamp +
+                                ",v1=" + hmac_sha256_hex("pwhsec_a", stamp + "." + body) + "\r\n";
+    auto answer =
+        http_request(till_->port(), "POST", "/v1/processor_webhooks/" + account_a_, headers, body);
+    EXPECT_TRUE(answer && answer->status == 200) << (answer ? answer->body : "no answer");
+    return answer ? text(parse(answer->body), "result") : std::string();
+  };
+  EXPECT_EQ(send("pevt_captured_1", "captured"), "applied");
+  EXPECT_EQ(text(intent(id), "status"), "succeeded");
+  EXPECT_EQ(send("pevt_captured_1", "captured"), "duplicate");
+  // An older status arriving late changes nothing.
+  EXPECT_EQ(send("pevt_authorized_0", "authorized"), "ignored");
+  EXPECT_EQ(text(intent(id), "status"), "succeeded");
+  const object balance = parse(api("GET", "/v1/balance").body);
+  EXPECT_EQ(balance.at("pending").as_array()[0].as_object().at("amount").as_int64(), 2500);
 }
 
 // Chaos: mixed traffic for a bounded time while both processors misbehave — slow answers,
