@@ -5,6 +5,7 @@
 // webhook, a crash of Till between its units — each resolving to exactly one charge.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <boost/json/parse.hpp>
@@ -17,6 +18,7 @@
 
 #include "base/digest.h"
 #include "support/http_client.h"
+#include "support/postgres_server.h"
 #include "support/sandbox_psp_process.h"
 #include "support/till_process.h"
 
@@ -59,7 +61,9 @@ struct TillOptions {
   std::string sync_interval_ms = "100";
 };
 
-class RoutedPayments : public ::testing::Test {
+// Every case runs on SQLite and on a real PostgreSQL: the attempts' leases, compare-and-set
+// and the outbox-style sync are SQL that differs by dialect.
+class RoutedPayments : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     psp_a_ = std::make_unique<SandboxPspProcess>("psk_test_a", "adm_a");
@@ -83,9 +87,31 @@ class RoutedPayments : public ::testing::Test {
     if (HasFailure() && till_) std::cerr << till_->captured_stderr().substr(0, 20000);
   }
 
+  bool on_postgres() const { return GetParam() == "postgres"; }
+
+  // The backend's flags for every `till` command: a fresh PostgreSQL database (migrated) the
+  // first time, the same one after a restart.
+  std::vector<std::string> database_args() {
+    if (!on_postgres()) return {};
+    if (database_url_.empty()) {
+      static std::atomic<int> databases{0};
+      auto server = till::testing::PostgresServer::shared();
+      EXPECT_TRUE(server) << (server ? "" : server.error().message);
+      if (!server) return {};
+      auto url = (*server)->create_database("orchestration_" + std::to_string(::getpid()) + "_" +
+                                            std::to_string(databases.fetch_add(1)));
+      EXPECT_TRUE(url) << (url ? "" : url.error().message);
+      if (!url) return {};
+      database_url_ = *url;
+      const auto migrated = till::testing::run_till({"migrate", "--database", database_url_});
+      EXPECT_EQ(migrated.exit_status, 0) << migrated.err;
+    }
+    return {"--database", database_url_};
+  }
+
   void start_till(const TillOptions& options = {}) {
     till_ = std::make_unique<TillServer>(
-        std::vector<std::string>{},
+        database_args(),
         std::vector<std::pair<std::string, std::string>>{
             {"TILL_ADMIN_TOKEN", kAdminToken},
             {"TILL_PROCESSORS_SYNC_INTERVAL_MS", options.sync_interval_ms},
@@ -166,6 +192,7 @@ class RoutedPayments : public ::testing::Test {
   }
 
   TempDir data_;
+  std::string database_url_;  // PostgreSQL runs: the test's database
   std::unique_ptr<SandboxPspProcess> psp_a_;
   std::unique_ptr<SandboxPspProcess> psp_b_;
   std::unique_ptr<TillServer> till_;
@@ -176,7 +203,7 @@ class RoutedPayments : public ::testing::Test {
   int last_status_ = 0;
 };
 
-TEST_F(RoutedPayments, APaymentGoesToTheFirstProcessorAndRecordsItsAttempt) {
+TEST_P(RoutedPayments, APaymentGoesToTheFirstProcessorAndRecordsItsAttempt) {
   const object paid = pay("pm_card_visa");
   ASSERT_EQ(last_status_, 200) << boost::json::serialize(paid);
   const std::string id = text(paid, "id");
@@ -213,7 +240,7 @@ TEST_F(RoutedPayments, APaymentGoesToTheFirstProcessorAndRecordsItsAttempt) {
   EXPECT_EQ(text(charge, "payment_intent"), id);
 }
 
-TEST_F(RoutedPayments, TheIsoProcessorAnswersInItsOwnCodes) {
+TEST_P(RoutedPayments, TheIsoProcessorAnswersInItsOwnCodes) {
   route(R"({"fallback": [")" + account_b_ + R"("]})");
   const object paid = pay("pm_card_mastercard", 1234);
   ASSERT_EQ(last_status_, 200) << boost::json::serialize(paid);
@@ -233,7 +260,7 @@ TEST_F(RoutedPayments, TheIsoProcessorAnswersInItsOwnCodes) {
   EXPECT_EQ(text(declined_tries[0].as_object(), "raw_response_code"), "51");
 }
 
-TEST_F(RoutedPayments, FailsOverWhenAProcessorIsDown) {
+TEST_P(RoutedPayments, FailsOverWhenAProcessorIsDown) {
   psp_a_->kill9();
   const object paid = pay("pm_card_visa");
   ASSERT_EQ(last_status_, 200) << boost::json::serialize(paid);
@@ -261,7 +288,7 @@ TEST_F(RoutedPayments, FailsOverWhenAProcessorIsDown) {
   EXPECT_EQ(captures_for(*psp_b_, text(waiting, "id")), 0);
 }
 
-TEST_F(RoutedPayments, HardDeclinesAreNeverRetriedElsewhere) {
+TEST_P(RoutedPayments, HardDeclinesAreNeverRetriedElsewhere) {
   for (const char* card :
        {"pm_card_chargeDeclinedInsufficientFunds", "pm_card_chargeDeclinedExpiredCard"}) {
     const object declined = pay(card);
@@ -279,7 +306,7 @@ TEST_F(RoutedPayments, HardDeclinesAreNeverRetriedElsewhere) {
   }
 }
 
-TEST_F(RoutedPayments, ASoftDeclineMovesToTheNextProcessor) {
+TEST_P(RoutedPayments, ASoftDeclineMovesToTheNextProcessor) {
   ASSERT_EQ(psp_a_->set_faults(R"({"decline_permille": 1000})"), 200);
   const object paid = pay("pm_card_visa");
   ASSERT_EQ(last_status_, 200) << boost::json::serialize(paid);
@@ -297,7 +324,7 @@ TEST_F(RoutedPayments, ASoftDeclineMovesToTheNextProcessor) {
   EXPECT_EQ(captures_for(*psp_b_, id), 1);
 }
 
-TEST_F(RoutedPayments, ADroppedAnswerIsFoundByAskingAndChargesOnce) {
+TEST_P(RoutedPayments, ADroppedAnswerIsFoundByAskingAndChargesOnce) {
   // A charges the card, then closes the connection without answering.
   ASSERT_EQ(psp_a_->set_faults(R"({"drop_response_permille": 1000, "operations": ["authorize"]})"),
             200);
@@ -312,7 +339,7 @@ TEST_F(RoutedPayments, ADroppedAnswerIsFoundByAskingAndChargesOnce) {
   EXPECT_EQ(text(tried[0].as_object(), "status"), "approved");
 }
 
-TEST_F(RoutedPayments, AnUnknownOutcomeWaitsInProcessingUntilTheSyncKnows) {
+TEST_P(RoutedPayments, AnUnknownOutcomeWaitsInProcessingUntilTheSyncKnows) {
   // The answer and the inquiry are both lost: Till cannot know, so it must not try B.
   ASSERT_EQ(psp_a_->set_faults(R"({"drop_response_permille": 1000,
                                    "operations": ["authorize", "inquiry"]})"),
@@ -332,7 +359,7 @@ TEST_F(RoutedPayments, AnUnknownOutcomeWaitsInProcessingUntilTheSyncKnows) {
   EXPECT_EQ(text(replay, "status"), "processing");
 }
 
-TEST_F(RoutedPayments, AProcessorThatNeverChargedIsConfirmedBeforeTheIntentIsFreed) {
+TEST_P(RoutedPayments, AProcessorThatNeverChargedIsConfirmedBeforeTheIntentIsFreed) {
   // A is down for inquiries too, then the processor says it never saw the key: only then may
   // the customer try again.
   ASSERT_EQ(psp_a_->set_faults(R"({"timeout_permille": 1000, "hang_ms": 4000,
@@ -349,7 +376,7 @@ TEST_F(RoutedPayments, AProcessorThatNeverChargedIsConfirmedBeforeTheIntentIsFre
   EXPECT_EQ(captures_for(*psp_b_, id), 1);
 }
 
-TEST_F(RoutedPayments, TheBreakerOpensOnFailuresAndRecovers) {
+TEST_P(RoutedPayments, TheBreakerOpensOnFailuresAndRecovers) {
   psp_a_->kill9();
   for (int i = 0; i < 4; ++i) {
     const object paid = pay("pm_card_visa");
@@ -376,7 +403,7 @@ TEST_F(RoutedPayments, TheBreakerOpensOnFailuresAndRecovers) {
   EXPECT_EQ(last_account, account_a_);  // closed again: A first
 }
 
-TEST_F(RoutedPayments, ACrashBetweenUnitsIsResolvedAfterRestart) {
+TEST_P(RoutedPayments, ACrashBetweenUnitsIsResolvedAfterRestart) {
   // A hangs 2.5 s and then charges; Till dies while waiting. After a restart the sync asks A,
   // finds the charge, finishes the intent and stores the request's answer under its key.
   ASSERT_EQ(psp_a_->set_faults(R"({"timeout_permille": 1000, "hang_ms": 2500,
@@ -425,7 +452,7 @@ object processor_record(SandboxPspProcess& psp, const std::string& intent_id) {
   return object{};
 }
 
-TEST_F(RoutedPayments, ManualCaptureAndCancelHappenAtTheProcessorFirst) {
+TEST_P(RoutedPayments, ManualCaptureAndCancelHappenAtTheProcessorFirst) {
   auto created = api("POST", "/v1/payment_intents",
                      "amount=5000&currency=usd&payment_method=pm_card_visa&confirm=true&"
                      "capture_method=manual");
@@ -451,7 +478,7 @@ TEST_F(RoutedPayments, ManualCaptureAndCancelHappenAtTheProcessorFirst) {
   EXPECT_EQ(text(processor_record(*psp_a_, second_id), "status"), "voided");
 }
 
-TEST_F(RoutedPayments, RefundsHappenAtTheProcessorWhichRefusesTooMuch) {
+TEST_P(RoutedPayments, RefundsHappenAtTheProcessorWhichRefusesTooMuch) {
   const object paid = pay("pm_card_visa", 4000);
   const std::string id = text(paid, "id");
   ASSERT_EQ(text(paid, "status"), "succeeded");
@@ -477,7 +504,8 @@ TEST_F(RoutedPayments, RefundsHappenAtTheProcessorWhichRefusesTooMuch) {
   EXPECT_EQ(charge.at("amount_refunded").as_int64(), 2500);
 }
 
-TEST_F(RoutedPayments, CardsFromDetailsAreVaultedAndNeverStoredOrLoggedInClear) {
+TEST_P(RoutedPayments, CardsFromDetailsAreVaultedAndNeverStoredOrLoggedInClear) {
+  if (on_postgres()) GTEST_SKIP() << "reads the SQLite database file (the vault is shared code)";
   // A card made from its number: the number is sealed in the vault, sent to the processor
   // when the payment is routed, and found nowhere in Till's database or logs.
   const std::vector<std::string> numbers = {"4242424242424242", "5555555555554444",
@@ -509,7 +537,7 @@ TEST_F(RoutedPayments, CardsFromDetailsAreVaultedAndNeverStoredOrLoggedInClear) 
   EXPECT_EQ(haystack.find("cvc\":\"123"), std::string::npos);
 }
 
-TEST_F(RoutedPayments, ProcessorWebhooksApplyOnceAndInAnyOrder) {
+TEST_P(RoutedPayments, ProcessorWebhooksApplyOnceAndInAnyOrder) {
   // The processor cannot be asked (answers and inquiries lost), so only its webhooks can tell.
   ASSERT_EQ(psp_a_->set_faults(R"({"drop_response_permille": 1000,
                                    "operations": ["authorize", "inquiry"]})"),
@@ -564,7 +592,7 @@ TEST_F(RoutedPayments, ProcessorWebhooksApplyOnceAndInAnyOrder) {
 // Chaos: mixed traffic for a bounded time while both processors misbehave — slow answers,
 // 503s, hung requests, dropped answers, soft declines — and one is killed and restarted.
 // Afterwards every intent is checked against the processors' own books.
-TEST_F(RoutedPayments, ChaosNeverChargesTwiceAndTheBooksAgree) {
+TEST_P(RoutedPayments, ChaosNeverChargesTwiceAndTheBooksAgree) {
   route(R"({"rules": [{"name": "split", "if": {"currency": ["usd"]},
                         "then": {"split": [{"connector": ")" +
         account_a_ + R"(", "percent": 50}, {"connector": ")" + account_b_ +
@@ -701,7 +729,9 @@ TEST_F(RoutedPayments, ChaosNeverChargesTwiceAndTheBooksAgree) {
 
   till_->send_signal(SIGTERM);
   ASSERT_TRUE(till_->wait_exit(30s).has_value());
-  const auto verified = till::testing::run_till({"ledger", "verify", "--data-dir", data_.path()});
+  std::vector<std::string> verify = {"ledger", "verify", "--data-dir", data_.path()};
+  for (const std::string& arg : database_args()) verify.push_back(arg);
+  const auto verified = till::testing::run_till(verify);
   EXPECT_EQ(verified.exit_status, 0) << verified.out << verified.err;
 }
 
@@ -740,7 +770,7 @@ class ProcessorWebhooks : public RoutedPayments {
   }
 };
 
-TEST_F(ProcessorWebhooks, AWebhookSettlesAnUnknownAttempt) {
+TEST_P(ProcessorWebhooks, AWebhookSettlesAnUnknownAttempt) {
   for (const auto& [connector, wire] :
        {std::pair<std::string, std::string>{"psp_json", "json"}, {"psp_iso8583", "iso8583"}}) {
     auto psp = processor_with_webhooks(connector, wire);
@@ -758,7 +788,7 @@ TEST_F(ProcessorWebhooks, AWebhookSettlesAnUnknownAttempt) {
   }
 }
 
-TEST_F(ProcessorWebhooks, BadSignaturesAndUnknownAccountsAreRefused) {
+TEST_P(ProcessorWebhooks, BadSignaturesAndUnknownAccountsAreRefused) {
   auto psp = processor_with_webhooks("psp_json", "json");
   auto forged = http_request(till_->port(), "POST", "/v1/processor_webhooks/" + account_a_,
                              "Content-Type: application/json\r\nPsp-Signature: t=1,v1=00\r\n",
@@ -770,6 +800,13 @@ TEST_F(ProcessorWebhooks, BadSignaturesAndUnknownAccountsAreRefused) {
   ASSERT_TRUE(unknown);
   EXPECT_EQ(unknown->status, 404);
 }
+
+std::string backend_name(const ::testing::TestParamInfo<std::string>& info) { return info.param; }
+
+INSTANTIATE_TEST_SUITE_P(Backends, RoutedPayments, ::testing::Values("sqlite", "postgres"),
+                         backend_name);
+INSTANTIATE_TEST_SUITE_P(Backends, ProcessorWebhooks, ::testing::Values("sqlite", "postgres"),
+                         backend_name);
 
 }  // namespace
 }  // namespace till::payments
