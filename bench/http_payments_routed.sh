@@ -33,16 +33,19 @@ wait_for_line() {  # file pattern
   echo "!! $1 never said '$2'"; cat "${1%.out}.err" >&2; exit 1
 }
 
+# Not in a $(...) subshell: the pid must reach `pids` so cleanup stops the processor.
 start_psp() {  # name key wire
   "$BUILD_DIR/till" sandbox-psp --listen 127.0.0.1:0 --data-dir "$work/$1" --api-key "$2" \
     --admin-token "adm_$1" --wire "$3" --log-level warn >"$work/$1.out" 2>"$work/$1.err" &
   pids+=($!)
   wait_for_line "$work/$1.out" "listening on"
-  grep -o 'http://127.0.0.1:[0-9]*' "$work/$1.out" | head -1
 }
+psp_url() { grep -o 'http://127.0.0.1:[0-9]*' "$work/$1.out" | head -1; }
 
-psp_a=$(start_psp psp-a psk_bench_a json)
-psp_b=$(start_psp psp-b psk_bench_b iso8583)
+start_psp psp-a psk_bench_a json
+start_psp psp-b psk_bench_b iso8583
+psp_a=$(psp_url psp-a)
+psp_b=$(psp_url psp-b)
 
 db_args=()
 if [ -n "${DATABASE_URL:-}" ]; then
@@ -95,6 +98,15 @@ curl -s "$till/metrics" |
   grep -E 'till_http_request_duration_seconds_bucket\{route="/v1/payment_intents",method="POST",status="200"' |
   sed 's/.*le="\([^"]*\)"} /  <= \1 s: /' | head -10
 curl -s "$till/metrics" | grep -E '^till_connector_attempts_total' | grep -v ' 0$'
+echo "== mean processor call (authorize, over loopback, the processor's own synced commit included):"
+curl -s "$till/metrics" | python3 -c '
+import re,sys
+sums,counts={},{}
+for line in sys.stdin:
+    m=re.match(r"till_connector_call_duration_seconds_(sum|count)\{connector=\"([^\"]+)\".*\} (\S+)",line)
+    if m: (sums if m.group(1)=="sum" else counts)[m.group(2)]=float(m.group(3))
+for name in sorted(counts):
+    print("  %s: %.1f ms over %d calls" % (name, 1000*sums[name]/counts[name], counts[name]))'
 echo "== RSS after the run: till $(awk '/VmRSS/ {print $2, $3}' /proc/$till_pid/status)"
 
 echo "== the processors' books against Till's"
