@@ -119,13 +119,7 @@ ApiResult<payments::ConnectorAccount> read_account(const object& fields) {
 }
 
 std::optional<api::ApiError> check_with_registry(const payments::ConnectorAccount& account) {
-  connectors::AccountConfig config;
-  config.account_id = account.id;
-  config.connector = account.connector;
-  config.base_url = account.base_url;
-  config.credentials = account.credentials;
-  config.timeout = std::chrono::milliseconds(account.timeout_ms);
-  auto valid = connectors::validate_account(config);
+  auto valid = connectors::validate_account(payments::connector_config(account));
   if (valid) return std::nullopt;
   // The registry's message names what is wrong (unknown connector, missing credential,
   // base_url); the field it concerns is the first word the message is about.

@@ -135,31 +135,19 @@ Result<void> check_ready(store::Database& database) {
   return {};
 }
 
-// Periodic work on its own thread, every interval: expires due ledger holds (so a lapsed hold
-// gives its funds back even when nothing else touches the ledger), makes merchants' funds
-// available when their time comes, forgets idempotency keys older than 24 hours and events
-// older than 30 days. Each node
-// runs one; the ledger serialises the writes of several nodes, and each step is idempotent.
-class Housekeeper {
+// Runs `work` every `interval` on its own thread until stopped; `work` should do a bounded
+// amount each time (the housekeeper, the processor sync).
+class PeriodicTask {
  public:
-  // A tick sweeps again while sweeps come back full, up to this many times, then waits for
-  // the next tick: a backlog drains fast without the thread ever running unbounded.
-  static constexpr int kSweepsPerTickMax = 16;
-
-  Housekeeper(store::Database& database, ledger::Ledger& ledger, payments::PaymentsApi& payments,
-              std::chrono::milliseconds interval)
-      : database_(database),
-        ledger_(ledger),
-        payments_(payments),
-        interval_(interval),
-        thread_([this] { run(); }) {
+  PeriodicTask(std::chrono::milliseconds interval, std::function<void()> work)
+      : interval_(interval), work_(std::move(work)), thread_([this] { run(); }) {
     assert(interval.count() > 0);
   }
-  ~Housekeeper() { stop(); }
-  Housekeeper(const Housekeeper&) = delete;
-  Housekeeper& operator=(const Housekeeper&) = delete;
+  ~PeriodicTask() { stop(); }
+  PeriodicTask(const PeriodicTask&) = delete;
+  PeriodicTask& operator=(const PeriodicTask&) = delete;
 
-  // Returns after the thread has finished its current sweep and exited. Idempotent.
+  // Returns after the thread has finished its current run of `work` and exited. Idempotent.
   void stop() {
     {
       std::lock_guard lock(mutex_);
@@ -169,22 +157,56 @@ class Housekeeper {
     if (thread_.joinable()) thread_.join();
   }
 
+  // For long work to cut itself short once a stop was asked for.
+  bool stopping() {
+    std::lock_guard lock(mutex_);
+    return stopping_;
+  }
+
  private:
   void run() {
     std::unique_lock lock(mutex_);
     while (!wake_.wait_for(lock, interval_, [this] { return stopping_; })) {
       lock.unlock();
-      sweep();
-      tidy_payments();
-      purge_events();
+      work_();
       lock.lock();
     }
   }
 
-  bool stop_requested() {
-    std::lock_guard lock(mutex_);
-    return stopping_;
-  }
+  const std::chrono::milliseconds interval_;
+  std::function<void()> work_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::thread thread_;  // last: starts after everything above is constructed
+};
+
+// Periodic work on its own thread, every interval: expires due ledger holds (so a lapsed hold
+// gives its funds back even when nothing else touches the ledger), makes merchants' funds
+// available when their time comes, forgets idempotency keys older than 24 hours and events
+// older than 30 days. Each node runs one; the ledger serialises the writes of several nodes,
+// and each step is idempotent.
+class Housekeeper {
+ public:
+  // A tick sweeps again while sweeps come back full, up to this many times, then waits for
+  // the next tick: a backlog drains fast without the thread ever running unbounded.
+  static constexpr int kSweepsPerTickMax = 16;
+
+  Housekeeper(store::Database& database, ledger::Ledger& ledger, payments::PaymentsApi& payments,
+              std::chrono::milliseconds interval)
+      : database_(database), ledger_(ledger), payments_(payments), task_(interval, [this] {
+          sweep();
+          tidy_payments();
+          purge_events();
+        }) {}
+  Housekeeper(const Housekeeper&) = delete;
+  Housekeeper& operator=(const Housekeeper&) = delete;
+
+  // Returns after the thread has finished its current sweep and exited. Idempotent.
+  void stop() { task_.stop(); }
+
+ private:
+  bool stop_requested() { return task_.stopping(); }
 
   void sweep() {
     for (int round = 0; round < kSweepsPerTickMax && !stop_requested(); ++round) {
@@ -229,50 +251,7 @@ class Housekeeper {
   store::Database& database_;
   ledger::Ledger& ledger_;
   payments::PaymentsApi& payments_;
-  const std::chrono::milliseconds interval_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stopping_ = false;
-  std::thread thread_;  // last: starts after everything above is constructed
-};
-
-// Runs `work` every `interval` on its own thread until stopped; `work` should do a bounded
-// amount each time. For background jobs that need no state of their own (the processor sync).
-class PeriodicTask {
- public:
-  PeriodicTask(std::chrono::milliseconds interval, std::function<void()> work)
-      : interval_(interval), work_(std::move(work)), thread_([this] { run(); }) {
-    assert(interval.count() > 0);
-  }
-  ~PeriodicTask() { stop(); }
-  PeriodicTask(const PeriodicTask&) = delete;
-  PeriodicTask& operator=(const PeriodicTask&) = delete;
-
-  void stop() {
-    {
-      std::lock_guard lock(mutex_);
-      stopping_ = true;
-    }
-    wake_.notify_all();
-    if (thread_.joinable()) thread_.join();
-  }
-
- private:
-  void run() {
-    std::unique_lock lock(mutex_);
-    while (!wake_.wait_for(lock, interval_, [this] { return stopping_; })) {
-      lock.unlock();
-      work_();
-      lock.lock();
-    }
-  }
-
-  const std::chrono::milliseconds interval_;
-  std::function<void()> work_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stopping_ = false;
-  std::thread thread_;  // last: starts after everything above is constructed
+  PeriodicTask task_;  // last: starts after everything above is constructed
 };
 
 // Asks processors about payment attempts whose outcome is unknown (payments/processor_sync).

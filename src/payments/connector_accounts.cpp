@@ -76,6 +76,16 @@ store::StoreResult<std::vector<ConnectorAccount>> select_accounts(
 
 }  // namespace
 
+connectors::AccountConfig connector_config(const ConnectorAccount& account) {
+  connectors::AccountConfig config;
+  config.account_id = account.id;
+  config.connector = account.connector;
+  config.base_url = account.base_url;
+  config.credentials = account.credentials;
+  config.timeout = std::chrono::milliseconds(account.timeout_ms);
+  return config;
+}
+
 boost::json::object connector_account_json(const ConnectorAccount& account) {
   boost::json::array credential_names;
   for (const auto& [name, secret] : account.credentials) credential_names.emplace_back(name);

@@ -18,6 +18,7 @@
 
 #include "base/clock.h"
 #include "base/result.h"
+#include "connectors/connector.h"
 #include "store/store.h"
 #include "vault/vault.h"
 
@@ -40,6 +41,9 @@ struct ConnectorAccount {
   std::int64_t created_at_unix_ms = 0;
   std::int64_t updated_at_unix_ms = 0;
 };
+
+// What a connector is built from (connectors/registry.h).
+connectors::AccountConfig connector_config(const ConnectorAccount& account);
 
 // The admin API's view: everything but the credential values (their names only).
 boost::json::object connector_account_json(const ConnectorAccount& account);

@@ -16,17 +16,6 @@ std::string setup_key(std::string_view merchant_id, bool livemode) {
   return std::string(merchant_id) + (livemode ? "/live" : "/test");
 }
 
-// A connector's configuration from the stored account.
-connectors::AccountConfig account_config(const ConnectorAccount& account) {
-  connectors::AccountConfig config;
-  config.account_id = account.id;
-  config.connector = account.connector;
-  config.base_url = account.base_url;
-  config.credentials = account.credentials;
-  config.timeout = std::chrono::milliseconds(account.timeout_ms);
-  return config;
-}
-
 bool breaker_failure(const connectors::ProcessorResult& result) {
   // Declines are the processor working; unknown outcomes and refusals to process are it
   // failing (down, erroring, too slow).
@@ -160,7 +149,7 @@ std::shared_ptr<RoutedAccount> Orchestrator::routed_account(const ConnectorAccou
     auto found = accounts_.find(key);
     if (found != accounts_.end()) return found->second;
   }
-  auto connector = connectors::make_connector(account_config(account));
+  auto connector = connectors::make_connector(connector_config(account));
   if (!connector) {
     obs::error("connector account names a connector this build does not have",
                {{"account", account.id}, {"connector", account.connector}});

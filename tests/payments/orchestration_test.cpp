@@ -240,6 +240,39 @@ TEST_P(RoutedPayments, APaymentGoesToTheFirstProcessorAndRecordsItsAttempt) {
   EXPECT_EQ(text(charge, "payment_intent"), id);
 }
 
+TEST_P(RoutedPayments, RulesRouteByCurrencyMetadataAndCardCountry) {
+  route(R"({"rules": [
+      {"name": "eur", "if": {"currency": ["eur"]}, "then": {"connectors": [")" +
+        account_b_ + R"("]}},
+      {"name": "vip", "if": {"metadata": {"tier": "vip"}}, "then": {"connectors": [")" +
+        account_b_ + R"("]}},
+      {"name": "uk cards", "if": {"card_country": ["GB"], "amount_min": 1000},
+       "then": {"connectors": [")" +
+        account_b_ + R"("]}}],
+    "fallback": [")" +
+        account_a_ + R"("]})");
+  auto first_account = [&](const std::string& form) {
+    auto paid = api("POST", "/v1/payment_intents", form);
+    EXPECT_EQ(paid.status, 200) << paid.body;
+    const array tried = attempts(text(parse(paid.body), "id"));
+    return tried.empty() ? std::string() : text(tried[0].as_object(), "connector_account");
+  };
+  const std::string visa = "&confirm=true&payment_method=pm_card_visa";
+  EXPECT_EQ(first_account("amount=2000&currency=usd" + visa), account_a_);
+  EXPECT_EQ(first_account("amount=2000&currency=eur" + visa), account_b_);
+  EXPECT_EQ(first_account("amount=2000&currency=usd&metadata[tier]=vip" + visa), account_b_);
+  // A UK card (by its BIN) above the amount floor, and below it.
+  auto method =
+      api("POST", "/v1/payment_methods",
+          "type=card&card[number]=4000008260000000&card[exp_month]=12&card[exp_year]=2034");
+  ASSERT_EQ(method.status, 200) << method.body;
+  const object pm = parse(method.body);
+  EXPECT_EQ(text(pm.at("card").as_object(), "country"), "GB");
+  const std::string uk = "&currency=usd&confirm=true&payment_method=" + text(pm, "id");
+  EXPECT_EQ(first_account("amount=5000" + uk), account_b_);
+  EXPECT_EQ(first_account("amount=500" + uk), account_a_);
+}
+
 TEST_P(RoutedPayments, TheIsoProcessorAnswersInItsOwnCodes) {
   route(R"({"fallback": [")" + account_b_ + R"("]})");
   const object paid = pay("pm_card_mastercard", 1234);
