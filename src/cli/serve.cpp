@@ -313,7 +313,7 @@ int run_serve(const config::ConfigSources& sources, const ServeOptions& options)
   // Card numbers and processor credentials are sealed under these keys (docs/vault.md).
   auto key_ring = vault::key_ring_from_config(*config);
   if (!key_ring) return startup_failure("card vault", key_ring.error().message);
-  const vault::Vault vault(std::move(*key_ring));
+  const vault::Vault vault(*key_ring);
   payments::PaymentsOptions payments_options;
   payments_options.vault = &vault;
   payments_options.metrics = &registry;

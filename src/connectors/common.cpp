@@ -73,7 +73,7 @@ ProcessorResult unknown_result(std::string message) {
   return result;
 }
 
-ProcessorResult declined_result(std::string raw_code, const DeclineRule* rule,
+ProcessorResult declined_result(const std::string& raw_code, const DeclineRule* rule,
                                 std::string_view decline_code_fallback) {
   ProcessorResult result;
   result.outcome = Outcome::declined;

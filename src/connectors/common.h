@@ -40,7 +40,7 @@ ProcessorResult unknown_result(std::string message);
 // A decline: `rule` from the table, or nullptr for a code the table lacks (then hard, and
 // Stripe's code is `decline_code_fallback` when that is a plausible code, else
 // generic_decline).
-ProcessorResult declined_result(std::string raw_code, const DeclineRule* rule,
+ProcessorResult declined_result(const std::string& raw_code, const DeclineRule* rule,
                                 std::string_view decline_code_fallback);
 
 // A resolve's result as the Connector contract allows it: not_processed only with a closed key

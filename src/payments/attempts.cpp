@@ -50,7 +50,7 @@ Attempt read_attempt(const store::Row& row) {
 
 store::StoreResult<std::optional<Attempt>> find_one(store::Connection& connection,
                                                     const std::string& where,
-                                                    std::vector<store::Value> params) {
+                                                    const std::vector<store::Value>& params) {
   std::optional<Attempt> found;
   auto read =
       connection.query("SELECT " + std::string(kColumns) + " FROM payment_attempts WHERE " + where,

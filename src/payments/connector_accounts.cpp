@@ -45,7 +45,7 @@ store::StoreResult<std::map<std::string, std::string>> open_credentials(const va
 
 store::StoreResult<std::vector<ConnectorAccount>> select_accounts(
     store::Connection& connection, const vault::Vault& vault, const std::string& where,
-    std::vector<store::Value> params) {
+    const std::vector<store::Value>& params) {
   std::vector<ConnectorAccount> accounts;
   std::vector<std::string> sealed;
   auto read = connection.query(

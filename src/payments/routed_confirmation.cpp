@@ -14,7 +14,6 @@ namespace till::payments {
 
 namespace {
 
-using boost::json::object;
 using boost::json::value;
 
 // A pending attempt's caller has given up by its timeout; the sync waits this much longer

@@ -38,7 +38,7 @@ constexpr auto kCountryTestCards = std::to_array<CountryCode>({
     {"784", "AE"}, {"826", "GB"}, {"840", "US"}, {"858", "UY"},
 });
 
-Entry exact(std::string prefix, std::string_view brand, std::string_view country,
+Entry exact(const std::string& prefix, std::string_view brand, std::string_view country,
             std::string_view funding) {
   return Entry{prefix, prefix, brand, country, funding};
 }
@@ -104,7 +104,7 @@ const std::vector<Entry>& table() {
 }  // namespace
 
 BinInfo lookup_bin(std::string_view card_number_or_prefix) {
-  const BinInfo unknown{"unknown", "", "unknown"};
+  BinInfo unknown{"unknown", "", "unknown"};
   std::string digits;
   for (char c : card_number_or_prefix) {
     if (c == ' ' || c == '-') continue;

@@ -71,7 +71,8 @@ std::string answer_mti(std::string_view mti) {
   return answer;
 }
 
-api::Response field_error(std::string_view code, std::string_view field, std::string message) {
+api::Response field_error(std::string_view code, std::string_view field,
+                          const std::string& message) {
   return error_response(400, code, message, field);
 }
 

@@ -125,6 +125,10 @@ std::int64_t WebhookDeliverer::deliver_due() {
       if (stopping_) break;
     }
     const auto [status, error] = post(row.body);
+    // Plain variables for the lambda below: capturing a structured binding is C++20, which
+    // clang 14 (the fuzz and tidy compiler) does not implement.
+    const auto status_code = status;
+    const auto& message = error;
     const bool delivered = status >= 200 && status < 300;
     if (!delivered && abort_transfer_.load()) break;  // cut short by stop(): not an attempt
     const std::int64_t attempts = row.attempts + 1;
@@ -133,7 +137,8 @@ std::int64_t WebhookDeliverer::deliver_due() {
         clock_.now_unix_ms() + (delivered || give_up ? 0 : retry_delay_ms(options_, attempts));
     auto recorded =
         database_.transact([&](store::Connection& connection) -> store::StoreResult<void> {
-          return record_attempt(connection, row.seq, delivered, give_up, next, status, error);
+          return record_attempt(connection, row.seq, delivered, give_up, next, status_code,
+                                message);
         });
     if (!recorded) {
       obs::warn("webhook attempt not recorded",

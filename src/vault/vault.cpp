@@ -128,7 +128,7 @@ std::string generate_key_base64() {
   return text;
 }
 
-Vault::Vault(KeyRing ring) : ring_(std::move(ring)) {
+Vault::Vault(const KeyRing& ring) : ring_(ring) {
   assert(!ring_.keys.empty() && ring_.keys.size() <= kKeyRingSizeMax);
   for (std::size_t i = 0; i < ring_.keys.size(); i++) {
     assert(detail::valid_key_id(ring_.keys[i].id));

@@ -98,7 +98,7 @@ std::string generate_key_base64();
 // every thread.
 class Vault {
  public:
-  explicit Vault(KeyRing ring);  // asserts the ring is well formed (parse_key_ring's checks)
+  explicit Vault(const KeyRing& ring);  // asserts the ring is well formed (parse_key_ring's checks)
 
   // AES-256-GCM under the active key, fresh 96-bit random nonce, `associated_data` bound as
   // additional authenticated data. Returns "v1.<key id>.<base64url(nonce||ciphertext||tag)>".
