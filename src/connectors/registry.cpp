@@ -15,9 +15,9 @@ using Factory = std::unique_ptr<Connector> (*)(const AccountConfig&, std::shared
 constexpr std::array<std::string_view, 2> kPspCredentials = {"api_key", "webhook_secret"};
 
 // Takes the client by value, as every Factory does (the network connectors keep it).
-// NOLINTNEXTLINE(performance-unnecessary-value-param)
-std::unique_ptr<Connector> make_sandbox_card(const AccountConfig& account,
-                                             std::shared_ptr<HttpClient> /*unused*/) {
+std::unique_ptr<Connector> make_sandbox_card(
+    const AccountConfig& account,
+    std::shared_ptr<HttpClient> /*unused*/) {  // NOLINT(performance-unnecessary-value-param)
   return sandbox_card::make(account);
 }
 
