@@ -362,7 +362,10 @@ store::StoreResult<Reply> begin_routed_confirmation(
         "No processor is available for this payment: the routing configuration names no "
         "active connector account. Nothing was charged.");
   }
-  auto sequence = last_attempt_sequence(unit.connection(), intent.id);
+  // A new intent has no attempts yet: no query (on PostgreSQL each is a round trip that the
+  // whole commit group waits for).
+  auto sequence = intent_is_new ? store::StoreResult<std::int64_t>(0)
+                                : last_attempt_sequence(unit.connection(), intent.id);
   if (!sequence) return unexpected(sequence.error());
   const RoutedAccount* first = setup->account(decision.candidates.front());
   assert(first != nullptr);  // decide() keeps only accounts of the setup
