@@ -13,6 +13,7 @@
 #include "base/ids.h"
 #include "base/random.h"
 #include "money/currency.h"
+#include "obs/log.h"
 #include "payments/expand.h"
 #include "payments/intent_flow.h"
 #include "payments/metadata.h"
@@ -1144,6 +1145,47 @@ Reply list_intents(Services& services, Call& call) {
 
 }  // namespace
 
+namespace {
+
+// Before Till cancels a lapsed authorization made through a processor, the processor voids it,
+// so its books do not keep an open authorization Till has given up on. False when the
+// processor could not be asked (unreachable, no answer): the next tick asks again. A refusal
+// (already voided, or expired there too) lets the cancel go ahead.
+bool voided_at_processor(Services& services, const std::string& intent_id, std::int64_t now_ms) {
+  static const api::Request kHousekeeping{};
+  std::optional<ObjectRow> intent;
+  std::optional<ObjectRow> charge;
+  auto read =
+      services.database.read([&](store::Connection& connection) -> store::StoreResult<void> {
+        auto found = select_object(connection, intent_id);
+        if (!found) return unexpected(found.error());
+        intent = std::move(*found);
+        if (!intent) return {};
+        auto latest = select_object(connection, text_of(intent->body, "latest_charge"));
+        if (!latest) return unexpected(latest.error());
+        charge = std::move(*latest);
+        return {};
+      });
+  if (!read) return false;
+  if (!intent || !charge || !routed_charge(*charge)) return true;
+  merchant::AuthContext auth;
+  auth.merchant_id = intent->merchant_id;
+  auth.livemode = intent->livemode;
+  // No request and no key: the void's processor key comes from the charge and the amount
+  // alone, so every tick's try is the same call.
+  const Call call{kHousekeeping, auth, {}, "", "", now_ms};
+  const auto refused = follow_up_at_processor(services, call, *charge, FollowUp::void_authorization,
+                                              int_of(intent->body, "amount_capturable"));
+  if (refused && refused->status >= 500) {
+    obs::warn("lapsed authorization not voided at its processor yet",
+              {{"payment_intent", intent_id}, {"status", std::int64_t{refused->status}}});
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 store::StoreResult<std::size_t> cancel_lapsed_authorizations(Services& services,
                                                              std::size_t limit) {
   const std::int64_t now_ms = services.clock.now_unix_ms();
@@ -1161,6 +1203,7 @@ store::StoreResult<std::size_t> cancel_lapsed_authorizations(Services& services,
   if (!read) return unexpected(read.error());
   std::size_t canceled = 0;
   for (const std::string& id : candidates) {
+    if (!voided_at_processor(services, id, now_ms)) continue;  // asked again next tick
     bool done = false;
     auto ran =
         services.ledger.run([&](ledger::GroupTransaction& transaction) -> store::StoreResult<void> {

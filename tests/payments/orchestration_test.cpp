@@ -17,10 +17,14 @@
 #include <thread>
 
 #include "base/digest.h"
+#include "payments/connector_accounts.h"
+#include "payments_fixture.h"
+#include "routing/config_store.h"
 #include "support/http_client.h"
 #include "support/postgres_server.h"
 #include "support/sandbox_psp_process.h"
 #include "support/till_process.h"
+#include "vault/vault.h"
 
 namespace till::payments {
 namespace {
@@ -833,6 +837,88 @@ TEST_P(ProcessorWebhooks, BadSignaturesAndUnknownAccountsAreRefused) {
   ASSERT_TRUE(unknown);
   EXPECT_EQ(unknown->status, 404);
 }
+
+// Housekeeping over the payments API in-process (its clock can jump 7 days): an authorization
+// that lapses in Till is voided at its processor first, and not given up on while the
+// processor cannot be asked.
+class LapsedRoutedAuthorizations : public testing::PaymentsFixture {
+ protected:
+  void SetUp() override {
+    testing::PaymentsFixture::SetUp();
+    auto ring = vault::parse_key_ring("k1:" + vault::generate_key_base64(), "k1",
+                                      vault::generate_key_base64());
+    ASSERT_TRUE(ring) << ring.error().message;
+    vault_ = std::make_unique<vault::Vault>(*ring);
+    PaymentsOptions options;
+    options.vault = vault_.get();
+    options.setup_cache_ms = 0;
+    api_ = std::make_unique<PaymentsApi>(*database_, *ledger_, clock_, *authenticator_, options);
+    router_ = api::Router();
+    api_->add_routes(router_);
+    psp_ = std::make_unique<SandboxPspProcess>("psk_test_l", "adm_l");
+    ASSERT_TRUE(psp_->started()) << psp_->captured_stderr();
+    ConnectorAccount account;
+    account.id = "ca_lapsed1";
+    account.merchant_id = merchant_id_;
+    account.connector = "psp_json";
+    account.display_name = "lapsed";
+    account.base_url = psp_->base_url();
+    account.credentials = {{"api_key", "psk_test_l"}, {"webhook_secret", "pwhsec_l"}};
+    account.timeout_ms = 2000;
+    auto saved = database_->transact([&](store::Connection& connection) {
+      return insert_connector_account(connection, *vault_, account);
+    });
+    ASSERT_TRUE(saved) << saved.error().message;
+    auto routed =
+        routing::save_config(*database_, merchant_id_, false, R"({"fallback": ["ca_lapsed1"]})",
+                             "test", clock_.now_unix_ms());
+    ASSERT_TRUE(routed) << routed.error().message;
+  }
+
+  std::string authorize() {
+    const auto created = post("/v1/payment_intents",
+                              "amount=3000&currency=usd&confirm=true&capture_method=manual&"
+                              "payment_method=pm_card_visa");
+    EXPECT_EQ(created.status, 200u) << boost::json::serialize(created.body);
+    EXPECT_EQ(created.text("status"), "requires_capture");
+    return created.text("id");
+  }
+
+  std::string processor_status(const std::string& intent_id) {
+    for (const auto& charge : psp_->charges()) {
+      if (text(charge.as_object(), "reference") == intent_id) {
+        return text(charge.as_object(), "status");
+      }
+    }
+    return "";
+  }
+
+  std::unique_ptr<vault::Vault> vault_;
+  std::unique_ptr<SandboxPspProcess> psp_;
+};
+
+TEST_P(LapsedRoutedAuthorizations, AreVoidedAtTheProcessorBeforeTillCancelsThem) {
+  const std::string id = authorize();
+  EXPECT_EQ(processor_status(id), "authorized");
+  clock_.advance_ms(7LL * 24 * 60 * 60 * 1000 + 1000);
+
+  psp_->kill9();  // the processor cannot be asked: Till keeps the authorization for now
+  auto waiting = api_->housekeeping(100);
+  ASSERT_TRUE(waiting) << waiting.error().message;
+  EXPECT_EQ(waiting->authorizations_canceled, 0u);
+  EXPECT_EQ(get("/v1/payment_intents/" + id).text("status"), "requires_capture");
+
+  ASSERT_TRUE(psp_->restart());
+  auto done = api_->housekeeping(100);
+  ASSERT_TRUE(done) << done.error().message;
+  EXPECT_EQ(done->authorizations_canceled, 1u);
+  EXPECT_EQ(get("/v1/payment_intents/" + id).text("status"), "canceled");
+  EXPECT_EQ(processor_status(id), "voided");
+  expect_ledger_verified();
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, LapsedRoutedAuthorizations,
+                         ::testing::Values(store::Dialect::sqlite, store::Dialect::postgres));
 
 std::string backend_name(const ::testing::TestParamInfo<std::string>& info) { return info.param; }
 
