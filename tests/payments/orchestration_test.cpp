@@ -277,6 +277,45 @@ TEST_P(RoutedPayments, RulesRouteByCurrencyMetadataAndCardCountry) {
   EXPECT_EQ(first_account("amount=500" + uk), account_a_);
 }
 
+TEST_P(RoutedPayments, ConnectorAccountsAreValidatedAndNeverShowTheirCredentials) {
+  const std::string accounts = "/admin/v1/merchants/" + merchant_id_ + "/connector_accounts";
+  auto refused = [&](const std::string& body, const std::string& param) {
+    auto answer = admin("POST", accounts, body);
+    EXPECT_EQ(answer.status, 400) << body << " -> " << answer.body;
+    EXPECT_EQ(text(parse(answer.body).at("error").as_object(), "param"), param) << answer.body;
+  };
+  refused(R"({"connector": "nope", "base_url": "http://127.0.0.1:1"})", "connector");
+  refused(R"({"connector": "psp_json", "base_url": "http://127.0.0.1:1",
+              "credentials": {"api_key": "k"}})",
+          "credentials");
+  refused(R"({"connector": "psp_json", "base_url": "http://127.0.0.1:1", "timeout_ms": 5,
+              "credentials": {"api_key": "k", "webhook_secret": "s"}})",
+          "timeout_ms");
+  refused(R"({"connector": "psp_json", "colour": "red"})", "colour");
+  EXPECT_EQ(admin("POST", "/admin/v1/merchants/acct_nope/connector_accounts",
+                  R"({"connector": "psp_json", "base_url": "http://127.0.0.1:1",
+                      "credentials": {"api_key": "k", "webhook_secret": "s"}})")
+                .status,
+            404);
+
+  auto listed = admin("GET", accounts + "?livemode=false");
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  EXPECT_EQ(parse(listed.body).at("data").as_array().size(), 2u);
+  EXPECT_NE(listed.body.find("credentials_set"), std::string::npos);
+  EXPECT_EQ(listed.body.find("psk_test_a"), std::string::npos) << "a credential was shown";
+  EXPECT_EQ(listed.body.find("pwhsec_a"), std::string::npos) << "a credential was shown";
+
+  // A disabled account is skipped by routing at once.
+  auto disabled = admin("POST", accounts + "/" + account_a_, R"({"status": "disabled"})");
+  ASSERT_EQ(disabled.status, 200) << disabled.body;
+  EXPECT_EQ(text(parse(disabled.body), "status"), "disabled");
+  const object paid = pay("pm_card_visa");
+  ASSERT_EQ(text(paid, "status"), "succeeded");
+  const array tried = attempts(text(paid, "id"));
+  ASSERT_EQ(tried.size(), 1u);
+  EXPECT_EQ(text(tried[0].as_object(), "connector_account"), account_b_);
+}
+
 TEST_P(RoutedPayments, TheIsoProcessorAnswersInItsOwnCodes) {
   route(R"({"fallback": [")" + account_b_ + R"("]})");
   const object paid = pay("pm_card_mastercard", 1234);
