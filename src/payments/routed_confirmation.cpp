@@ -147,7 +147,7 @@ AttemptStatus status_for(connectors::Outcome outcome) {
   return AttemptStatus::unknown;
 }
 
-// The intent, its payment method and the ledger accounts a settlement needs, in the unit.
+// The intent and its payment method, as a settlement reads them in its unit.
 struct SettleContext {
   ObjectRow intent;
   ObjectRow payment_method;
@@ -201,6 +201,19 @@ struct StepResult {
   std::optional<Attempt> next;  // written pending: call it
 };
 
+// The answer when someone else (the sync, a processor webhook, another process) settled the
+// attempt first: the intent as they left it, read again.
+store::StoreResult<StepResult> settled_elsewhere(Unit& unit, const Call& call,
+                                                 const Attempt& attempt,
+                                                 const std::vector<std::string>& expand) {
+  auto current = select_object(unit.connection(), attempt.payment_intent_id);
+  if (!current) return unexpected(current.error());
+  assert(current->has_value());
+  auto answer = intent_reply(unit, call, **current, expand);
+  if (!answer) return unexpected(answer.error());
+  return StepResult{std::move(*answer), std::nullopt};
+}
+
 store::StoreResult<StepResult> settle_step(Unit& unit, Services& services, const Call& call,
                                            RoutedStart& started,
                                            const connectors::ProcessorResult& result,
@@ -228,11 +241,7 @@ store::StoreResult<StepResult> settle_step(Unit& unit, Services& services, const
     attempt.next_sync_at_unix_ms = now_ms + kUnknownFirstSyncDelayMs;
     auto settled = settle_attempt(unit.connection(), attempt, AttemptStatus::pending);
     if (!settled) return unexpected(settled.error());
-    if (!*settled) {  // resolved meanwhile (a processor webhook): answer what it decided
-      auto reply = intent_reply(unit, call, context->intent, expand);
-      if (!reply) return unexpected(reply.error());
-      return StepResult{std::move(*reply), std::nullopt};
-    }
+    if (!*settled) return settled_elsewhere(unit, call, attempt, expand);
     set_status(context->intent, IntentStatus::processing);
     if (auto saved = unit.update(context->intent); !saved) return unexpected(saved.error());
     auto reply = intent_reply(unit, call, context->intent, expand);
@@ -242,21 +251,21 @@ store::StoreResult<StepResult> settle_step(Unit& unit, Services& services, const
 
   if (next_account != nullptr) {
     // A failed charge shows the processor's decline; nothing shows a call that never happened.
+    // It is written only once the attempt is settled here (compare-and-set first).
+    std::optional<ObjectRow> charge;
     if (result.outcome == connectors::Outcome::declined) {
-      ObjectRow charge = new_charge(call, services.clock, context->intent, context->payment_method,
-                                    authorization_of(result));
-      charge.internal["attempt"] = attempt.id;
-      charge.internal["connector_account"] = attempt.connector_account_id;
-      attempt.charge_id = charge.id;
-      context->intent.body["latest_charge"] = charge.id;
-      if (auto saved = unit.insert(charge); !saved) return unexpected(saved.error());
+      charge = new_charge(call, services.clock, context->intent, context->payment_method,
+                          authorization_of(result));
+      charge->internal["attempt"] = attempt.id;
+      charge->internal["connector_account"] = attempt.connector_account_id;
+      attempt.charge_id = charge->id;
     }
     auto settled = settle_attempt(unit.connection(), attempt, AttemptStatus::pending);
     if (!settled) return unexpected(settled.error());
-    if (!*settled) {
-      auto reply = intent_reply(unit, call, context->intent, expand);
-      if (!reply) return unexpected(reply.error());
-      return StepResult{std::move(*reply), std::nullopt};
+    if (!*settled) return settled_elsewhere(unit, call, attempt, expand);
+    if (charge) {
+      context->intent.body["latest_charge"] = charge->id;
+      if (auto saved = unit.insert(*charge); !saved) return unexpected(saved.error());
     }
     Attempt next =
         new_attempt(call, services.clock, context->intent, *next_account, attempt.sequence + 1);
@@ -275,14 +284,7 @@ store::StoreResult<StepResult> settle_step(Unit& unit, Services& services, const
   auto reply = finish(unit, services, call, attempt, AttemptStatus::pending, *context, result,
                       accounts, expand);
   if (!reply) return unexpected(reply.error());
-  if (!*reply) {  // resolved meanwhile: answer what was decided
-    auto current = select_object(unit.connection(), attempt.payment_intent_id);
-    if (!current) return unexpected(current.error());
-    assert(current->has_value());
-    auto answer = intent_reply(unit, call, **current, expand);
-    if (!answer) return unexpected(answer.error());
-    return StepResult{std::move(*answer), std::nullopt};
-  }
+  if (!*reply) return settled_elsewhere(unit, call, attempt, expand);
   return StepResult{std::move(**reply), std::nullopt};
 }
 
