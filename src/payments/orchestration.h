@@ -35,9 +35,6 @@ namespace till::payments {
 
 struct OrchestrationOptions {
   std::int64_t setup_cache_ms = 1000;  // how stale a merchant's routing setup may be
-  // How long an unknown outcome's inline resolve may take before the intent is left in
-  // `processing` for the background sync.
-  std::int64_t inline_resolve_timeout_ms = 2000;
   routing::SuccessRateOptions success_rates;
   routing::BreakerOptions breakers;
 };
