@@ -16,6 +16,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "base/http_header.h"
 #include "base/random.h"
 
 namespace till::connectors {
@@ -62,21 +63,6 @@ bool iequals(std::string_view a, std::string_view b) {
 
 bool istarts_with(std::string_view text, std::string_view prefix) {
   return text.size() >= prefix.size() && iequals(text.substr(0, prefix.size()), prefix);
-}
-
-// RFC 9110 token characters: a header name made of these cannot smuggle anything.
-bool is_token_char(char c) {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-  return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-}
-
-bool is_header_name(std::string_view name) {
-  return !name.empty() && std::all_of(name.begin(), name.end(), is_token_char);
-}
-
-// A value with CR, LF or NUL could end the header early and inject others.
-bool is_header_value(std::string_view value) {
-  return value.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
 }
 
 bool is_client_owned(std::string_view name) {

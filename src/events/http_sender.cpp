@@ -27,6 +27,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "base/http_header.h"
+
 namespace till::events {
 
 namespace {
@@ -85,21 +87,6 @@ bool iequals_prefix(std::string_view text, std::string_view prefix) {
 
 bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && iequals_prefix(a, b);
-}
-
-// RFC 9110 token characters: a header name made of these cannot smuggle anything.
-bool is_token_char(char c) {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-  return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-}
-
-bool is_header_name(std::string_view name) {
-  return !name.empty() && std::all_of(name.begin(), name.end(), is_token_char);
-}
-
-// A value with CR, LF or NUL could end the header early and inject others.
-bool is_header_value(std::string_view value) {
-  return value.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
 }
 
 // Headers that frame the message or that the sender sets itself.
