@@ -4,6 +4,7 @@
 #include <boost/json/parse.hpp>
 #include <cassert>
 
+#include "connectors/psp_signature.h"
 #include "obs/log.h"
 
 namespace till::connectors {
@@ -90,6 +91,18 @@ ProcessorResult declined_result(const std::string& raw_code, const DeclineRule* 
   }
   result.raw_code = scrub(raw_code);
   return result;
+}
+
+bool admit_signed_webhook(std::string_view body, const std::map<std::string, std::string>& headers,
+                          std::string_view webhook_secret, std::int64_t now_unix_seconds,
+                          WebhookRejection& rejection) {
+  if (body.size() > kWebhookBodyBytesMax) {
+    rejection.reason = "body too large";
+    return false;
+  }
+  const std::string_view signature = find_header(headers, kPspSignatureHeader).value_or("");
+  return verify_psp_signature(signature, body, webhook_secret, now_unix_seconds,
+                              kWebhookToleranceSeconds, rejection.reason);
 }
 
 ProcessorResult require_closed_key(ProcessorResult result) {

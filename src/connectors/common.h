@@ -78,6 +78,13 @@ bool is_idempotency_key(std::string_view text);
 std::optional<std::string_view> find_header(const std::map<std::string, std::string>& headers,
                                             std::string_view name);
 
+// The first step of every processor webhook: within kWebhookBodyBytesMax, and signed
+// (Psp-Signature) with `webhook_secret` within kWebhookToleranceSeconds of `now_unix_seconds`.
+// False with `rejection.reason` set otherwise.
+bool admit_signed_webhook(std::string_view body, const std::map<std::string, std::string>& headers,
+                          std::string_view webhook_secret, std::int64_t now_unix_seconds,
+                          WebhookRejection& rejection);
+
 // "authorized", "captured", "declined", "voided", "refunded", "partially_refunded".
 std::optional<ProcessorStatus> parse_processor_status(std::string_view text);
 

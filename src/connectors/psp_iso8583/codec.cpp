@@ -4,7 +4,6 @@
 #include <cstdio>
 
 #include "base/digest.h"
-#include "connectors/psp_signature.h"
 #include "money/currency.h"
 
 namespace till::connectors::psp_iso8583 {
@@ -334,13 +333,7 @@ std::optional<WebhookUpdate> parse_webhook(std::string_view body,
                                            std::string_view webhook_secret,
                                            std::int64_t now_unix_seconds,
                                            WebhookRejection& rejection) {
-  if (body.size() > kWebhookBodyBytesMax) {
-    rejection.reason = "body too large";
-    return std::nullopt;
-  }
-  const std::string_view signature = find_header(headers, kPspSignatureHeader).value_or("");
-  if (!verify_psp_signature(signature, body, webhook_secret, now_unix_seconds,
-                            kWebhookToleranceSeconds, rejection.reason)) {
+  if (!admit_signed_webhook(body, headers, webhook_secret, now_unix_seconds, rejection)) {
     return std::nullopt;
   }
   auto malformed = [&](const std::string& problem) {
