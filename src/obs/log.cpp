@@ -13,6 +13,7 @@
 #include <mutex>
 
 #include "base/clock.h"
+#include "base/luhn.h"
 
 namespace till::obs {
 
@@ -134,21 +135,6 @@ int mask_after_prefix(std::string& line, std::string_view prefix, bool token_all
   return masked;
 }
 
-bool passes_luhn(std::string_view digits) {
-  int sum = 0;
-  bool double_it = false;
-  for (std::size_t i = digits.size(); i-- > 0;) {
-    int digit = digits[i] - '0';
-    if (double_it) {
-      digit *= 2;
-      if (digit > 9) digit -= 9;
-    }
-    sum += digit;
-    double_it = !double_it;
-  }
-  return sum % 10 == 0;
-}
-
 // Card numbers: 15..19 digits, optionally grouped by single spaces or dashes, first digit 2..6
 // (the ranges card networks use), Luhn-valid, and not part of a longer alphanumeric token (so
 // IDs and Unix timestamps, which start with 1, are left alone). All but the last four digits
@@ -181,7 +167,7 @@ int mask_card_numbers(std::string& line) {
     }
     const bool bounded = end >= line.size() || !is_word_char(line[end]);
     if (bounded && digits.size() >= kPanDigitsMin && digits.size() <= kPanDigitsMax &&
-        digits[0] >= '2' && digits[0] <= '6' && passes_luhn(digits)) {
+        digits[0] >= '2' && digits[0] <= '6' && luhn_valid(digits)) {
       std::size_t digits_left_to_mask = digits.size() - 4;
       for (std::size_t j = i; j < end && digits_left_to_mask > 0; ++j) {
         if (line[j] >= '0' && line[j] <= '9') {

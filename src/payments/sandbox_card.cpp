@@ -3,6 +3,7 @@
 #include <array>
 
 #include "base/digest.h"
+#include "base/luhn.h"
 #include "routing/bin.h"
 #include "vault/vault.h"
 
@@ -83,21 +84,6 @@ std::string brand_of(std::string_view number) {
     return "diners";
   if (starts_with_range(number, 2, 62, 62)) return "unionpay";
   return "unknown";
-}
-
-bool luhn_valid(std::string_view number) {
-  int sum = 0;
-  bool twice = false;
-  for (auto it = number.rbegin(); it != number.rend(); ++it) {
-    int digit = *it - '0';
-    if (twice) {
-      digit *= 2;
-      if (digit > 9) digit -= 9;
-    }
-    sum += digit;
-    twice = !twice;
-  }
-  return sum % 10 == 0;
 }
 
 api::ApiError card_error(std::string code, std::string message, std::string param) {

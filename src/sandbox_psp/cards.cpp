@@ -56,23 +56,6 @@ bool starts_with_range(std::string_view digits, std::size_t prefix_length, int l
 
 }  // namespace
 
-bool luhn_valid(std::string_view digits) {
-  if (digits.empty()) return false;
-  int sum = 0;
-  bool double_it = false;
-  for (auto it = digits.rbegin(); it != digits.rend(); ++it) {
-    if (*it < '0' || *it > '9') return false;
-    int digit = *it - '0';
-    if (double_it) {
-      digit *= 2;
-      if (digit > 9) digit -= 9;
-    }
-    sum += digit;
-    double_it = !double_it;
-  }
-  return sum % 10 == 0;
-}
-
 std::string card_brand(std::string_view digits) {
   if (starts_with_range(digits, 1, 4, 4)) return "visa";
   if (starts_with_range(digits, 2, 51, 55) || starts_with_range(digits, 4, 2221, 2720)) {

@@ -10,6 +10,8 @@
 #include <string>
 #include <string_view>
 
+#include "base/luhn.h"
+
 namespace till::sandbox_psp {
 
 constexpr std::size_t kCardNumberDigitsMin = 12;
@@ -30,8 +32,6 @@ struct CardDecision {
   std::string message;        // for people; never contains the number
   bool soft = false;          // another attempt (elsewhere, later) may succeed
 };
-
-bool luhn_valid(std::string_view digits);
 
 // visa, mastercard, amex, discover, jcb, diners, unionpay or unknown.
 std::string card_brand(std::string_view digits);

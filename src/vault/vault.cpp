@@ -281,23 +281,6 @@ std::string Vault::fingerprint(std::string_view card_number) const {
   return text;
 }
 
-bool luhn_valid(std::string_view digits) {
-  if (digits.size() < 2) return false;
-  int sum = 0;
-  bool double_it = false;
-  for (auto it = digits.rbegin(); it != digits.rend(); ++it) {
-    if (*it < '0' || *it > '9') return false;
-    int digit = *it - '0';
-    if (double_it) {
-      digit *= 2;
-      if (digit > 9) digit -= 9;
-    }
-    sum += digit;
-    double_it = !double_it;
-  }
-  return sum % 10 == 0;
-}
-
 std::string seal_string_map(const Vault& vault, const SecretMap& values,
                             std::string_view associated_data) {
   std::string json = store::string_map_to_json(values);

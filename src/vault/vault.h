@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "base/clock.h"
+#include "base/luhn.h"
 #include "base/result.h"
 #include "config/config.h"
 #include "store/store.h"
@@ -128,9 +129,6 @@ class Vault {
   KeyRing ring_;
   const DataKey* active_ = nullptr;
 };
-
-// The Luhn (mod 10) check of a string of 2 or more digits; false for anything else.
-bool luhn_valid(std::string_view digits);
 
 // ---- other secrets (connector credentials): a JSON object of strings, sealed ----
 

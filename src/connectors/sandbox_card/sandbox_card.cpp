@@ -8,6 +8,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "base/luhn.h"
 #include "base/random.h"
 #include "connectors/common.h"
 
@@ -31,21 +32,6 @@ constexpr std::array<TestNumber, 6> kTestNumbers = {{
     {"4000000000000119", "processing_error"},
 }};
 constexpr std::string_view kAuthenticationRequiredNumber = "4000002500003155";
-
-bool luhn_valid(std::string_view digits) {
-  int sum = 0;
-  bool twice = false;
-  for (auto it = digits.rbegin(); it != digits.rend(); ++it) {
-    int digit = *it - '0';
-    if (twice) {
-      digit *= 2;
-      if (digit > 9) digit -= 9;
-    }
-    sum += digit;
-    twice = !twice;
-  }
-  return sum % 10 == 0;
-}
 
 struct Authorization {
   std::string reference;
