@@ -32,14 +32,6 @@ struct HeaderListDeleter {
 
 }  // namespace
 
-std::string psp_signature(std::string_view secret, std::int64_t timestamp, std::string_view body) {
-  const std::string stamp = std::to_string(timestamp);
-  std::string message;
-  message.reserve(stamp.size() + 1 + body.size());
-  message.append(stamp).append(".").append(body);
-  return "t=" + stamp + ",v1=" + hmac_sha256_hex(secret, message);
-}
-
 std::int64_t retry_delay_ms(const WebhookOptions& options, std::int64_t attempts) {
   assert(attempts >= 1);
   std::int64_t delay = options.retry_initial_ms;

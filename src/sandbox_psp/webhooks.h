@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "base/clock.h"
+#include "connectors/psp_signature.h"
 #include "store/store.h"
 
 namespace till::sandbox_psp {
@@ -33,8 +34,9 @@ struct WebhookOptions {
 constexpr std::int64_t kAttemptsMax = 10;
 constexpr std::int64_t kDeliveriesPerBatchMax = 32;
 
-// "t=<timestamp>,v1=<hex>" for `body` sent at `timestamp`.
-std::string psp_signature(std::string_view secret, std::int64_t timestamp, std::string_view body);
+// The header value this processor signs a webhook with: the same scheme its callers verify
+// (connectors/psp_signature.h), so one implementation serves both ends.
+using connectors::psp_signature;
 
 // Delay before attempt `attempts + 1`, after `attempts` failed ones (>= 1).
 std::int64_t retry_delay_ms(const WebhookOptions& options, std::int64_t attempts);
