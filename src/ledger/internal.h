@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -124,6 +125,13 @@ std::size_t apply_expiries(GroupState& state, const std::vector<std::string>& ho
 
 std::string content_sha256(const EntrySpec& spec);
 
+// A posting's key as the account index keeps it.
+struct IndexedPosting {
+  std::int64_t account_seq = 0;
+  std::int64_t entry_seq = 0;
+  std::int64_t posting_index = 0;
+};
+
 // The SQL side (sql.cpp).
 namespace sql {
 store::StoreResult<std::int64_t> lock_next_entry_seq(store::Connection& connection);
@@ -167,6 +175,20 @@ store::StoreResult<std::optional<Page<Posting>>> select_postings(store::Connecti
                                                                  std::size_t limit);
 store::StoreResult<std::vector<TrialBalanceLine>> select_trial_balance(
     store::Connection& connection);
+
+// The account index (account_index.cpp drives it). Every posting with entry_seq <= the mark
+// is in ledger_account_postings.
+store::StoreResult<std::int64_t> select_index_mark(store::Connection& connection);
+// Appends to `out` the postings of whole entries after `after_seq`, at most `limit` rows in
+// entry order, and returns the last entry seq they cover (after_seq when there are none).
+store::StoreResult<std::int64_t> select_postings_after(store::Connection& connection,
+                                                       std::int64_t after_seq, std::size_t limit,
+                                                       std::vector<IndexedPosting>& out);
+// Idempotent: rows already indexed (an interrupted batch) are skipped.
+store::StoreResult<void> insert_account_postings(store::Connection& connection,
+                                                 std::span<const IndexedPosting> postings);
+// Never moves the mark backwards (two indexers on one PostgreSQL database both advance it).
+store::StoreResult<void> advance_index_mark(store::Connection& connection, std::int64_t through);
 }  // namespace sql
 
 std::string metadata_to_json(const Metadata& metadata);

@@ -12,6 +12,7 @@
 #include <unordered_set>
 
 #include "base/ids.h"
+#include "ledger/account_index.h"
 #include "ledger/internal.h"
 #include "money/currency.h"
 
@@ -139,6 +140,12 @@ std::size_t group_weight(const Submission& submission) {
   return submission.work ? kWorkEntriesEstimate : submission.specs.size();
 }
 
+detail::AccountIndexOptions account_index_options(const LedgerOptions& options) {
+  detail::AccountIndexOptions index;
+  index.run_thread = options.index_accounts_in_background;
+  return index;
+}
+
 class Ledger::Impl final : public detail::GroupLoader {
  public:
   Impl(store::Database& database, const Clock& clock, LedgerOptions options)
@@ -147,6 +154,7 @@ class Ledger::Impl final : public detail::GroupLoader {
         options_(options),
         metrics_(options.metrics != nullptr ? std::make_unique<CommitterMetrics>(*options.metrics)
                                             : nullptr),
+        indexer_(database, account_index_options(options), options.metrics),
         committer_([this] { run_committer(); }) {
     assert(options_.group_entries_max >= kEntriesPerBatchMax);
   }
@@ -221,6 +229,7 @@ class Ledger::Impl final : public detail::GroupLoader {
 
  public:
   store::Database& database() { return database_; }
+  detail::AccountIndexer& indexer() { return indexer_; }
   const Clock& clock() { return clock_; }
 
  private:
@@ -326,7 +335,12 @@ class Ledger::Impl final : public detail::GroupLoader {
         group[i]->done.set_value(unexpected(unavailable(committed.error())));
       }
     }
-    if (committed) remember_accounts(state);
+    if (committed) {
+      remember_accounts(state);
+      std::size_t postings = 0;
+      for (const auto& entry : state.new_entries) postings += entry.entry.postings.size();
+      indexer_.committed(postings);
+    }
   }
 
   void remember_accounts(const GroupState& state) {
@@ -360,6 +374,7 @@ class Ledger::Impl final : public detail::GroupLoader {
   std::deque<std::unique_ptr<Submission>> queue_;
   bool stopping_ = false;
   std::unordered_map<std::string, detail::AccountInfo> account_cache_;  // committer thread only
+  detail::AccountIndexer indexer_;
   std::thread committer_;  // last: starts after everything above is constructed
 };
 
@@ -599,6 +614,12 @@ std::string_view to_string(HoldStatus status) {
       return "expired";
   }
   return "open";
+}
+
+LedgerResult<std::size_t> Ledger::catch_up_account_index() {
+  auto indexed = impl_->indexer().catch_up();
+  if (!indexed) return unexpected(unavailable(indexed.error()));
+  return *indexed;
 }
 
 }  // namespace till::ledger

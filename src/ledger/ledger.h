@@ -212,6 +212,9 @@ struct LedgerOptions {
   std::size_t group_entries_max = kGroupEntriesMax;
   // Where the ledger reports till_ledger_* metrics; nullptr = none. Must outlive the Ledger.
   obs::MetricsRegistry* metrics = nullptr;
+  // The account index (postings by account) is filled by a background thread. Off: only
+  // catch_up_account_index() fills it (tests that need to control when it moves).
+  bool index_accounts_in_background = true;
 };
 
 class Ledger {
@@ -251,6 +254,10 @@ class Ledger {
   // Expires open holds whose time has come (as of the clock); returns how many. `till serve`
   // calls this periodically; posting or voiding an expired hold fails with hold_expired.
   LedgerResult<std::size_t> expire_due_holds(std::size_t limit);
+
+  // Copies every committed posting into the account index now; returns how many it copied.
+  // Reads are exact whether or not the index has caught up; this is for tests and tools.
+  LedgerResult<std::size_t> catch_up_account_index();
 
  private:
   class Impl;

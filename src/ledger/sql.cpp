@@ -574,17 +574,28 @@ StoreResult<std::optional<Balance>> select_balance(Connection& connection,
           balance.credits_pending = amount_at(row, 3, bad);
         });
   } else {
-    // The record itself answers "as of": sum the postings committed at or before the time.
+    // The record itself answers "as of": sum the postings committed at or before the time,
+    // from the account index up to its mark and from the journal's tail above it.
+    auto mark = select_index_mark(connection);
+    if (!mark) return unexpected(mark.error());
+    const auto add = [&](const Row& row) {
+      const bool debit = parse_side(row.get_text(0)) == Side::debit;
+      const bool posted = parse_layer(row.get_text(1)) == Layer::posted;
+      i128& target = posted ? (debit ? balance.debits_posted : balance.credits_posted)
+                            : (debit ? balance.debits_pending : balance.credits_pending);
+      target += amount_at(row, 2, bad);
+    };
     result = connection.query(
-        "SELECT side, layer, amount FROM ledger_postings WHERE account_seq = $1 AND "
-        "created_at_unix_ms <= $2",
-        {account->first, *as_of_unix_ms}, [&](const Row& row) {
-          const bool debit = parse_side(row.get_text(0)) == Side::debit;
-          const bool posted = parse_layer(row.get_text(1)) == Layer::posted;
-          i128& target = posted ? (debit ? balance.debits_posted : balance.credits_posted)
-                                : (debit ? balance.debits_pending : balance.credits_pending);
-          target += amount_at(row, 2, bad);
-        });
+        "SELECT p.side, p.layer, p.amount FROM ledger_account_postings ap JOIN ledger_postings p"
+        " ON p.entry_seq = ap.entry_seq AND p.posting_index = ap.posting_index"
+        " WHERE ap.account_seq = $1 AND ap.entry_seq <= $2 AND p.created_at_unix_ms <= $3",
+        {account->first, *mark, *as_of_unix_ms}, add);
+    if (result) {
+      result = connection.query(
+          "SELECT side, layer, amount FROM ledger_postings WHERE entry_seq > $1 AND "
+          "account_seq = $2 AND created_at_unix_ms <= $3",
+          {*mark, account->first, *as_of_unix_ms}, add);
+    }
   }
   if (!result) return unexpected(result.error());
   if (!bad.empty()) return corrupt("account " + account_id + ": " + bad);
@@ -622,24 +633,97 @@ StoreResult<std::optional<Page<Posting>>> select_postings(Connection& connection
   }
   Page<Posting> page;
   std::string bad;
+  const auto add = [&](const Row& row) {
+    page.items.push_back(Posting{std::string(row.get_text(0)), row.get_int64(1),
+                                 static_cast<int>(row.get_int64(2)), account_id,
+                                 std::string(row.get_text(3)), parse_side(row.get_text(4)),
+                                 parse_layer(row.get_text(5)), amount_at(row, 6, bad)});
+  };
+  // Newest first: the journal's tail above the account index's mark holds the newest
+  // postings (a range of its primary key), then the index continues below the mark.
+  auto mark = select_index_mark(connection);
+  if (!mark) return unexpected(mark.error());
   auto result = connection.query(
       "SELECT e.id, p.created_at_unix_ms, p.posting_index, p.currency, p.side, p.layer, p.amount"
       " FROM ledger_postings p JOIN ledger_entries e ON e.seq = p.entry_seq"
-      " WHERE p.account_seq = $1 AND (p.entry_seq < $2 OR (p.entry_seq = $2 AND p.posting_index < "
-      "$3))"
-      " ORDER BY p.entry_seq DESC, p.posting_index DESC LIMIT $4",
-      {**account_seq, cursor_seq, cursor_index, static_cast<std::int64_t>(limit + 1)},
-      [&](const Row& row) {
-        page.items.push_back(Posting{std::string(row.get_text(0)), row.get_int64(1),
-                                     static_cast<int>(row.get_int64(2)), account_id,
-                                     std::string(row.get_text(3)), parse_side(row.get_text(4)),
-                                     parse_layer(row.get_text(5)), amount_at(row, 6, bad)});
-      });
+      " WHERE p.entry_seq > $1 AND p.account_seq = $2 AND (p.entry_seq < $3 OR (p.entry_seq = $3"
+      " AND p.posting_index < $4)) ORDER BY p.entry_seq DESC, p.posting_index DESC LIMIT $5",
+      {*mark, **account_seq, cursor_seq, cursor_index, static_cast<std::int64_t>(limit + 1)}, add);
   if (!result) return unexpected(result.error());
+  if (page.items.size() < limit + 1) {
+    result = connection.query(
+        "SELECT e.id, p.created_at_unix_ms, p.posting_index, p.currency, p.side, p.layer, p.amount"
+        " FROM ledger_account_postings ap JOIN ledger_postings p ON p.entry_seq = ap.entry_seq"
+        " AND p.posting_index = ap.posting_index JOIN ledger_entries e ON e.seq = ap.entry_seq"
+        " WHERE ap.account_seq = $1 AND ap.entry_seq <= $2 AND (ap.entry_seq < $3 OR"
+        " (ap.entry_seq = $3 AND ap.posting_index < $4))"
+        " ORDER BY ap.entry_seq DESC, ap.posting_index DESC LIMIT $5",
+        {**account_seq, *mark, cursor_seq, cursor_index,
+         static_cast<std::int64_t>(limit + 1 - page.items.size())},
+        add);
+    if (!result) return unexpected(result.error());
+  }
   if (!bad.empty()) return corrupt("account " + account_id + ": " + bad);
   page.has_more = page.items.size() > limit;
   if (page.has_more) page.items.pop_back();
   return std::optional<Page<Posting>>(std::move(page));
+}
+
+StoreResult<std::int64_t> select_index_mark(Connection& connection) {
+  auto mark = connection.query_one<std::int64_t>(
+      "SELECT indexed_through_entry_seq FROM ledger_account_index_state WHERE singleton = 1");
+  if (!mark) return unexpected(mark.error());
+  if (!mark->has_value()) return corrupt("ledger_account_index_state has no row");
+  return **mark;
+}
+
+StoreResult<std::int64_t> select_postings_after(Connection& connection, std::int64_t after_seq,
+                                                std::size_t limit,
+                                                std::vector<IndexedPosting>& out) {
+  assert(limit > 0);
+  std::int64_t through = after_seq;
+  std::size_t read = 0;
+  auto result = connection.query(
+      "SELECT account_seq, entry_seq, posting_index FROM ledger_postings WHERE entry_seq > $1"
+      " ORDER BY entry_seq, posting_index LIMIT $2",
+      {after_seq, static_cast<std::int64_t>(limit)}, [&](const Row& row) {
+        ++read;
+        out.push_back({row.get_int64(0), row.get_int64(1), row.get_int64(2)});
+        through = out.back().entry_seq;
+      });
+  if (!result) return unexpected(result.error());
+  if (read == limit) {
+    // The limit may have cut the last entry short: leave it for the next batch. An entry
+    // has at most kPostingsPerEntryMax postings, far fewer than a batch.
+    const std::int64_t cut = through;
+    while (!out.empty() && out.back().entry_seq == cut) out.pop_back();
+    through = cut - 1;
+  }
+  return through;
+}
+
+StoreResult<void> insert_account_postings(Connection& connection,
+                                          std::span<const IndexedPosting> postings) {
+  std::vector<Value> values;
+  values.reserve(postings.size() * 3);
+  for (const IndexedPosting& posting : postings) {
+    values.emplace_back(posting.account_seq);
+    values.emplace_back(posting.entry_seq);
+    values.emplace_back(posting.posting_index);
+  }
+  return insert_rows(connection,
+                     "INSERT INTO ledger_account_postings (account_seq, entry_seq, posting_index)"
+                     " VALUES ",
+                     " ON CONFLICT DO NOTHING", 3, values);
+}
+
+StoreResult<void> advance_index_mark(Connection& connection, std::int64_t through) {
+  auto advanced = connection.execute(
+      "UPDATE ledger_account_index_state SET indexed_through_entry_seq = $1"
+      " WHERE singleton = 1 AND indexed_through_entry_seq < $1",
+      {through});
+  if (!advanced) return unexpected(advanced.error());
+  return {};
 }
 
 StoreResult<std::vector<TrialBalanceLine>> select_trial_balance(Connection& connection) {

@@ -221,6 +221,16 @@ struct Sums {
   }
 };
 
+// A well-mixed 64-bit value per posting key (splitmix64's finaliser), summed with wrapping:
+// equal multisets of keys give equal sums; a missing, extra or altered key almost never does.
+std::uint64_t key_hash(std::int64_t entry_seq, std::int64_t posting_index) {
+  std::uint64_t x = static_cast<std::uint64_t>(entry_seq) * 0x9E3779B97F4A7C15ULL +
+                    static_cast<std::uint64_t>(posting_index);
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
+  return x ^ (x >> 31);
+}
+
 struct AccountState {
   std::string id;
   std::string currency;
@@ -228,6 +238,12 @@ struct AccountState {
   Sums sums;                        // recomputed from the postings
   std::int64_t last_entry_seq = 0;  // the newest posting's entry seq
   std::uint64_t posting_count = 0;
+  // The account index: postings at or below its mark, as the journal has them and as the
+  // index has them (count and an order-independent hash of the keys).
+  std::uint64_t indexed_expected = 0;
+  std::uint64_t indexed_expected_hash = 0;
+  std::uint64_t indexed_found = 0;
+  std::uint64_t indexed_found_hash = 0;
   bool sums_incomplete = false;  // a posting did not parse or a sum overflowed (reported)
   bool has_balance_row = false;
 };
@@ -323,6 +339,11 @@ class Verifier {
   // ledger_meta.
   StoreResult<void> check_meta();
 
+  // The account index (ledger_account_postings below ledger_account_index_state's mark).
+  StoreResult<void> load_index_mark();
+  StoreResult<void> scan_account_index();
+  void check_account_index();
+
   StoreResult<void> page_through(std::string_view select, std::string_view key,
                                  const store::RowCallback& on_row);
   void add(std::string_view code, std::string message);
@@ -332,6 +353,7 @@ class Verifier {
   std::unordered_map<std::int64_t, AccountState> accounts_;
   std::map<std::string, TrialTotals> trial_;
   std::optional<std::int64_t> max_entry_seq_;
+  std::int64_t index_mark_ = 0;
 
   // The current window.
   std::vector<EntryRow> entries_;
@@ -352,7 +374,10 @@ void Verifier::add(std::string_view code, std::string message) {
 
 StoreResult<VerifyReport> Verifier::run() {
   if (auto done = load_accounts(); !done) return unexpected(done.error());
+  if (auto done = load_index_mark(); !done) return unexpected(done.error());
   if (auto done = scan_journal(); !done) return unexpected(done.error());
+  if (auto done = scan_account_index(); !done) return unexpected(done.error());
+  check_account_index();
   if (auto done = scan_balances(); !done) return unexpected(done.error());
   report_missing_balances();
   report_trial_balance();
@@ -597,6 +622,10 @@ void Verifier::aggregate(const StoredPosting& posting) {
   AccountState& account = found->second;
   account.posting_count++;
   account.last_entry_seq = std::max(account.last_entry_seq, posting.entry_seq);
+  if (posting.entry_seq <= index_mark_) {
+    account.indexed_expected++;
+    account.indexed_expected_hash += key_hash(posting.entry_seq, posting.index);
+  }
   if (account.sums_incomplete) return;
   if (!posting.valid()) {
     account.sums_incomplete = true;  // the bad posting is reported with its entry
@@ -1122,6 +1151,73 @@ StoreResult<void> Verifier::check_meta() {
             "; the next commit would reuse a sequence number"));
   }
   return {};
+}
+
+StoreResult<void> Verifier::load_index_mark() {
+  std::vector<std::int64_t> marks;
+  auto done = connection_.query("SELECT indexed_through_entry_seq FROM ledger_account_index_state",
+                                {}, [&](const Row& row) { marks.push_back(row.get_int64(0)); });
+  if (!done) return done;
+  if (marks.size() != 1) {
+    add("account_index_state",
+        cat("ledger_account_index_state has ", marks.size(), " rows; it must have exactly one"));
+    return {};
+  }
+  index_mark_ = marks.front();
+  return {};
+}
+
+// Keyset pages over the index's composite key, so memory stays bounded on a large ledger.
+StoreResult<void> Verifier::scan_account_index() {
+  std::int64_t after_account = kSeqMin;
+  std::int64_t after_entry = kSeqMin;
+  std::int64_t after_index = kSeqMin;
+  while (true) {
+    std::int64_t rows = 0;
+    auto done = connection_.query(
+        cat("SELECT account_seq, entry_seq, posting_index FROM ledger_account_postings"
+            " WHERE (account_seq, entry_seq, posting_index) > ($1, $2, $3)"
+            " ORDER BY account_seq, entry_seq, posting_index LIMIT ",
+            kPageRows),
+        {after_account, after_entry, after_index}, [&](const Row& row) {
+          rows++;
+          after_account = row.get_int64(0);
+          after_entry = row.get_int64(1);
+          after_index = row.get_int64(2);
+          if (after_entry > index_mark_) return;  // left by an interrupted batch: not read
+          const auto found = accounts_.find(after_account);
+          if (found == accounts_.end()) {
+            add("account_index_mismatch",
+                cat("ledger_account_postings names account seq ", after_account,
+                    ", which does not exist (entry seq ", after_entry, ")"));
+            return;
+          }
+          found->second.indexed_found++;
+          found->second.indexed_found_hash += key_hash(after_entry, after_index);
+        });
+    if (!done) return done;
+    if (rows < kPageRows) return {};
+  }
+}
+
+void Verifier::check_account_index() {
+  if (index_mark_ > max_entry_seq_.value_or(0)) {
+    add("account_index_state", cat("the account index claims entries through seq ", index_mark_,
+                                   " but the newest entry is ", max_entry_seq_.value_or(0)));
+  }
+  for (const auto& [account_seq, account] : accounts_) {
+    if (account.indexed_found == account.indexed_expected &&
+        account.indexed_found_hash == account.indexed_expected_hash) {
+      continue;
+    }
+    add("account_index_mismatch",
+        cat(account_label(account_seq), ": the account index holds ", account.indexed_found,
+            " posting(s) through entry seq ", index_mark_, " but the journal has ",
+            account.indexed_expected,
+            account.indexed_found == account.indexed_expected ? " (different ones)" : "",
+            "; derived data: rebuild it by emptying ledger_account_postings and setting "
+            "ledger_account_index_state's mark to 0"));
+  }
 }
 
 }  // namespace

@@ -18,7 +18,10 @@
 //       pending postings and posts at most the hold's amount on the same accounts and sides;
 //   (g) a reversal references an earlier entry and mirrors its posted postings, sides swapped;
 //   (h) account flags hold on the stored balances;
-//   (i) ledger_meta has its one row and next_entry_seq > every entry seq.
+//   (i) ledger_meta has its one row and next_entry_seq > every entry seq;
+//   (j) the account index (ledger_account_postings) holds exactly the keys of the postings
+//       at or below its mark, each under its posting's account, and the mark is no newer
+//       than the newest entry.
 //
 // Memory is bounded by the number of accounts plus one window of entries (kWindowEntries):
 // postings are streamed in entry order, window by window, and aggregated per account; nothing

@@ -179,6 +179,11 @@ enum class Isolation { read_committed, repeatable_read, serializable };
 
 struct TxOptions {
   Isolation isolation = Isolation::read_committed;
+  // false: the commit does not wait for its sync (SQLite: synchronous=OFF for this
+  // transaction; PostgreSQL: synchronous_commit=off). Only for derived data that can be
+  // rebuilt from the record: a crash may lose the transaction, but never half of it, and a
+  // later synced commit makes it durable too (both logs are written in order).
+  bool durable = true;
 };
 
 using Work = std::function<StoreResult<void>(Connection&)>;
@@ -210,6 +215,11 @@ class Database {
 
   // A cheap round trip to the database (for /readyz).
   virtual StoreResult<void> ping() = 0;
+
+  // Makes what earlier non-durable transactions (TxOptions::durable = false) wrote durable,
+  // without taking any lock, so the next synced commit has little left to flush. SQLite: an
+  // fdatasync of the WAL file; PostgreSQL: nothing (its WAL writer flushes them itself).
+  virtual StoreResult<void> flush_log() = 0;
 
   // "sqlite:/abs/path/till.db" or "postgres://user@host:port/db"; never a password.
   virtual std::string describe() const = 0;

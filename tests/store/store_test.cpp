@@ -197,6 +197,52 @@ TEST_P(StoreTest, CommittedWorkPersistsAndFailedWorkRollsBack) {
   EXPECT_EQ(stats.retry_count, 0u);
 }
 
+// The commit-time sync setting of the transaction `work` runs in: SQLite's PRAGMA synchronous
+// (2 = FULL, 0 = OFF) or PostgreSQL's synchronous_commit ("on" / "off").
+std::string sync_setting(Connection& c) {
+  std::string setting;
+  const bool sqlite = c.dialect() == Dialect::sqlite;
+  auto done =
+      c.query(sqlite ? "PRAGMA synchronous" : "SHOW synchronous_commit", {}, [&](const Row& row) {
+        setting = sqlite ? std::to_string(row.get_int64(0)) : std::string(row.get_text(0));
+      });
+  EXPECT_TRUE(done) << done.error().message;
+  return setting;
+}
+
+TEST_P(StoreTest, AnUnsyncedTransactionCommitsAndLeavesTheConnectionSynced) {
+  auto db = open();
+  ASSERT_NE(db, nullptr);
+  script(*db, "CREATE TABLE t (id BIGINT PRIMARY KEY)");
+  const bool sqlite = GetParam() == Dialect::sqlite;
+  const std::string synced = sqlite ? "2" : "on";
+  const std::string unsynced = sqlite ? "0" : "off";
+  std::string inside;
+  ASSERT_STORE_OK(db->transact(
+      [&](Connection& c) {
+        inside = sync_setting(c);
+        return ok_or_error(c.execute("INSERT INTO t (id) VALUES (1)"));
+      },
+      TxOptions{Isolation::read_committed, false}));
+  EXPECT_EQ(inside, unsynced);
+  ASSERT_STORE_OK(db->flush_log());
+  // A failed unsynced transaction restores the setting too.
+  ASSERT_FALSE(db->transact(
+      [&](Connection&) -> StoreResult<void> { return store_fail(ErrorKind::other, "no"); },
+      TxOptions{Isolation::read_committed, false}));
+  std::string after;
+  ASSERT_STORE_OK(db->transact([&](Connection& c) {
+    after = sync_setting(c);
+    return ok_or_error(c.execute("INSERT INTO t (id) VALUES (2)"));
+  }));
+  EXPECT_EQ(after, synced);
+  std::int64_t rows = 0;
+  ASSERT_STORE_OK(db->read([&](Connection& c) {
+    return c.query("SELECT COUNT(*) FROM t", {}, [&](const Row& row) { rows = row.get_int64(0); });
+  }));
+  EXPECT_EQ(rows, 2);
+}
+
 TEST_P(StoreTest, WorkThatThrowsLeavesNoOpenTransactionBehind) {
   StoreOptions one = options();
   one.pool_size = 1;

@@ -19,7 +19,7 @@ enum class Access { write, read };
 // swallowed error still rolls the transaction back).
 class BackendConnection : public Connection {
  public:
-  virtual StoreResult<void> begin(Access access, Isolation isolation) = 0;
+  virtual StoreResult<void> begin(Access access, const TxOptions& options) = 0;
   // Commits, or rolls back and fails if a statement failed since begin().
   StoreResult<void> commit();
   // Best effort; a connection that cannot roll back is broken.
@@ -57,6 +57,7 @@ class Backend {
   virtual Dialect dialect() const = 0;
   virtual std::string describe() const = 0;
   virtual Pool& pool(Access access) = 0;
+  virtual StoreResult<void> flush_log() { return {}; }
 };
 
 }  // namespace till::store::detail

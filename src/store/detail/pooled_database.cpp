@@ -60,20 +60,20 @@ PooledDatabase::PooledDatabase(std::unique_ptr<Backend> backend, const StoreOpti
 }
 
 StoreResult<void> PooledDatabase::transact(const Work& work, TxOptions options) {
-  return run(Access::write, work, options.isolation);
+  return run(Access::write, work, options);
 }
 
 StoreResult<void> PooledDatabase::read(const Work& work) {
-  return run(Access::read, work, Isolation::repeatable_read);
+  return run(Access::read, work, TxOptions{Isolation::repeatable_read, true});
 }
 
 // One connection for all attempts: a retry must not wait for the pool again behind others.
-StoreResult<void> PooledDatabase::run(Access access, const Work& work, Isolation isolation) {
+StoreResult<void> PooledDatabase::run(Access access, const Work& work, const TxOptions& options) {
   assert(static_cast<bool>(work) && "work is callable");
   StoreResult<Pool::Lease> lease = backend_->pool(access).acquire(pool_acquire_timeout_);
   if (!lease) return Unexpected<StoreError>(std::move(lease).error());
   for (int attempt_number = 1;; attempt_number++) {
-    StoreResult<void> result = attempt(lease.value(), access, work, isolation);
+    StoreResult<void> result = attempt(lease.value(), access, work, options);
     if (result) {
       commit_count_++;
       return result;
@@ -90,8 +90,8 @@ StoreResult<void> PooledDatabase::run(Access access, const Work& work, Isolation
 }
 
 StoreResult<void> PooledDatabase::attempt(Pool::Lease& lease, Access access, const Work& work,
-                                          Isolation isolation) {
-  StoreResult<void> begun = begin(lease, access, isolation);
+                                          const TxOptions& options) {
+  StoreResult<void> begun = begin(lease, access, options);
   if (!begun) return begun;
   BackendConnection& connection = lease.connection();
   StoreResult<void> worked;
@@ -122,9 +122,10 @@ StoreResult<void> PooledDatabase::on_live_connection(
   return step(lease.connection());
 }
 
-StoreResult<void> PooledDatabase::begin(Pool::Lease& lease, Access access, Isolation isolation) {
+StoreResult<void> PooledDatabase::begin(Pool::Lease& lease, Access access,
+                                        const TxOptions& options) {
   return on_live_connection(
-      lease, [&](BackendConnection& connection) { return connection.begin(access, isolation); });
+      lease, [&](BackendConnection& connection) { return connection.begin(access, options); });
 }
 
 StoreResult<void> PooledDatabase::ping() {

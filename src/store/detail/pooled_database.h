@@ -30,14 +30,15 @@ class PooledDatabase final : public Database {
   StoreResult<void> transact(const Work& work, TxOptions options) override;
   StoreResult<void> read(const Work& work) override;
   StoreResult<void> ping() override;
+  StoreResult<void> flush_log() override { return backend_->flush_log(); }
   std::string describe() const override { return backend_->describe(); }
   DatabaseStats stats() const override;
 
  private:
-  StoreResult<void> run(Access access, const Work& work, Isolation isolation);
+  StoreResult<void> run(Access access, const Work& work, const TxOptions& options);
   StoreResult<void> attempt(Pool::Lease& lease, Access access, const Work& work,
-                            Isolation isolation);
-  StoreResult<void> begin(Pool::Lease& lease, Access access, Isolation isolation);
+                            const TxOptions& options);
+  StoreResult<void> begin(Pool::Lease& lease, Access access, const TxOptions& options);
   static StoreResult<void> on_live_connection(
       Pool::Lease& lease, const std::function<StoreResult<void>(BackendConnection&)>& step);
 

@@ -255,7 +255,7 @@ class PostgresConnection final : public detail::BackendConnection {
   // postgres://user@host:port/database, from what libpq actually connected to.
   std::string where() const;
 
-  StoreResult<void> begin(Access access, Isolation isolation) override;
+  StoreResult<void> begin(Access access, const TxOptions& options) override;
   void rollback() override {
     if (broken() || PQtransactionStatus(conn_) == PQTRANS_IDLE) return;
     (void)run_simple("ROLLBACK", PGRES_COMMAND_OK);
@@ -341,13 +341,13 @@ StoreResult<std::unique_ptr<PostgresConnection>> PostgresConnection::open(
 
 std::string PostgresConnection::where() const { return describe_connection(conn_); }
 
-StoreResult<void> PostgresConnection::begin(Access access, Isolation isolation) {
+StoreResult<void> PostgresConnection::begin(Access access, const TxOptions& options) {
   if (!broken()) {
     assert(PQtransactionStatus(conn_) == PQTRANS_IDLE && "no transaction open on this connection");
   }
   const char* sql = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";  // one snapshot for reads
   if (access == Access::write) {
-    switch (isolation) {
+    switch (options.isolation) {
       case Isolation::read_committed:
         sql = "BEGIN ISOLATION LEVEL READ COMMITTED";
         break;
@@ -360,6 +360,11 @@ StoreResult<void> PostgresConnection::begin(Access access, Isolation isolation) 
     }
   }
   StoreResult<void> begun = run_simple(sql, PGRES_COMMAND_OK);
+  if (begun && access == Access::write && !options.durable) {
+    // LOCAL: ends with the transaction, so the pooled connection stays synchronous.
+    begun = run_simple("SET LOCAL synchronous_commit TO off", PGRES_COMMAND_OK);
+    if (!begun) rollback();
+  }
   if (begun) transaction_started();
   return begun;
 }

@@ -1,9 +1,13 @@
 #include "store/sqlite/sqlite_backend.h"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include <cassert>
+#include <cerrno>
 #include <condition_variable>
+#include <cstring>
 #include <filesystem>
 #include <limits>
 #include <mutex>
@@ -137,18 +141,31 @@ class SqliteConnection final : public detail::BackendConnection {
   std::size_t statement_cache_size() const override { return cache_.size(); }
   std::uint64_t statement_prepare_count() const override { return prepare_count_; }
 
-  StoreResult<void> begin(Access access, Isolation /*isolation*/) override {
+  StoreResult<void> begin(Access access, const TxOptions& options) override {
     assert(sqlite3_get_autocommit(db_) != 0 && "no transaction open on this connection");
+    assert(!unsynced_ && "the previous transaction restored synchronous=FULL");
+    if (access == Access::write && !options.durable) {
+      // Per connection and read at COMMIT: set for this one transaction, restored after it.
+      // The checkpointer's own connection stays FULL, so checkpoints still sync.
+      StoreResult<void> off = exec("PRAGMA synchronous=OFF");
+      if (!off) return off;
+      unsynced_ = true;
+    }
     // IMMEDIATE takes the write lock up front: a deferred transaction that reads first and
     // then writes can fail with SQLITE_BUSY_SNAPSHOT half-way, after work has run.
     StoreResult<void> begun = exec(access == Access::write ? "BEGIN IMMEDIATE" : "BEGIN");
-    if (begun) transaction_started();
+    if (begun) {
+      transaction_started();
+    } else {
+      restore_synchronous();
+    }
     return begun;
   }
 
   void rollback() override {
     // SQLite rolls back by itself on some errors (SQLITE_FULL, SQLITE_IOERR, SQLITE_NOMEM).
     if (sqlite3_get_autocommit(db_) == 0) (void)exec("ROLLBACK");
+    restore_synchronous();
   }
 
   bool broken() const override { return false; }  // a file handle does not go away by itself
@@ -163,6 +180,7 @@ class SqliteConnection final : public detail::BackendConnection {
     StoreResult<void> committed = exec("COMMIT");
     // A failed COMMIT (e.g. SQLITE_BUSY) leaves the transaction open.
     if (!committed) rollback();
+    restore_synchronous();
     return committed;
   }
 
@@ -194,6 +212,14 @@ class SqliteConnection final : public detail::BackendConnection {
                [](CachedStatement& cached) { sqlite3_finalize(cached.statement); }) {}
 
   StoreResult<void> configure(Role role, std::int64_t busy_timeout_ms);
+  // After a transaction begun with durable = false. Outside a transaction this cannot fail
+  // but for memory; if it did, the connection must not be reused unsynced.
+  void restore_synchronous() {
+    if (!unsynced_) return;
+    const int code = sqlite3_exec(db_, "PRAGMA synchronous=FULL", nullptr, nullptr, nullptr);
+    if (code != SQLITE_OK) std::abort();
+    unsynced_ = false;
+  }
   StoreResult<void> exec(const char* sql);
   StoreResult<std::string> query_text(const char* sql);
   StoreResult<sqlite3_stmt*> prepare(std::string_view sql);
@@ -210,6 +236,7 @@ class SqliteConnection final : public detail::BackendConnection {
     return Unexpected<StoreError>(std::move(error));
   }
 
+  bool unsynced_ = false;  // synchronous=OFF for the open transaction
   sqlite3* db_;
   std::string path_;
   detail::StatementCache<CachedStatement> cache_;
@@ -433,6 +460,26 @@ class SqliteBackend final : public detail::Backend {
   // pool's queue is fairer and cheaper than spinning in SQLite's busy handler.
   detail::Pool& pool(Access access) override {
     return access == Access::write ? writer_ : readers_;
+  }
+
+  // fsync is per file, not per descriptor: syncing our own descriptor of the WAL flushes the
+  // frames any connection wrote. A WAL not there yet has nothing to flush.
+  StoreResult<void> flush_log() override {
+    const std::string wal = path_ + "-wal";
+    const int fd = ::open(wal.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      if (errno == ENOENT) return {};
+      return store_fail(ErrorKind::connection,
+                        "cannot open " + wal + " to sync it: " + std::strerror(errno));
+    }
+    const int synced = ::fdatasync(fd);
+    const int sync_errno = errno;
+    ::close(fd);
+    if (synced != 0) {
+      return store_fail(ErrorKind::connection,
+                        "cannot sync " + wal + ": " + std::strerror(sync_errno));
+    }
+    return {};
   }
 
  private:
