@@ -23,6 +23,7 @@ using detail::GroupState;
 namespace {
 
 constexpr std::size_t kAccountCacheEntriesMax = 1'000'000;
+constexpr std::size_t kBalanceCacheEntriesMax = 1'000'000;
 constexpr std::size_t kOwnerBytesMax = 255;
 constexpr std::size_t kNameBytesMax = 255;
 
@@ -260,6 +261,9 @@ class Ledger::Impl final : public detail::GroupLoader {
     auto next = detail::sql::lock_next_entry_seq(connection);
     if (!next) return unexpected(next.error());
     state.next_entry_seq = *next;
+    // Another writer (a second process on the file, another node on PostgreSQL) committed
+    // since this committer's last group: its cached balances may be stale.
+    if (*next != balance_cache_next_entry_seq_) balance_cache_.clear();
     detail::References references;
     std::size_t expire_limit = 0;
     for (const auto& submission : group) {
@@ -290,9 +294,35 @@ class Ledger::Impl final : public detail::GroupLoader {
     }
     if (auto r = detail::sql::load_accounts(connection, missing, state.accounts_by_id); !r)
       return r;
-    std::vector<std::int64_t> seqs;
-    for (const auto& [id, account] : state.accounts_by_id) seqs.push_back(account.seq);
-    return detail::sql::load_balances(connection, seqs, state);
+    std::vector<std::int64_t> missing_balances;
+    for (const auto& [id, account] : state.accounts_by_id) {
+      if (state.balances.count(account.seq) > 0) continue;
+      const auto cached = balance_cache_.find(account.seq);
+      if (cached != balance_cache_.end()) {
+        state.balances.emplace(account.seq, cached->second);
+      } else {
+        missing_balances.push_back(account.seq);
+      }
+    }
+    return detail::sql::load_balances(connection, missing_balances, state);
+  }
+
+  // After a group: its balances are the database's now, until someone else writes.
+  void remember_balances(bool committed, const GroupState& state) {
+    if (!committed) {
+      balance_cache_.clear();
+      balance_cache_next_entry_seq_ = -1;
+      return;
+    }
+    if (balance_cache_.size() + state.balances.size() > kBalanceCacheEntriesMax) {
+      balance_cache_.clear();
+    }
+    for (const auto& [seq, balance] : state.balances) {
+      detail::BalanceState& slot = balance_cache_[seq];
+      slot = balance;
+      slot.dirty = false;
+    }
+    balance_cache_next_entry_seq_ = state.next_entry_seq;
   }
 
   void commit_group(std::vector<std::unique_ptr<Submission>>& group) {
@@ -335,6 +365,7 @@ class Ledger::Impl final : public detail::GroupLoader {
         group[i]->done.set_value(unexpected(unavailable(committed.error())));
       }
     }
+    remember_balances(committed.has_value(), state);
     if (committed) {
       remember_accounts(state);
       std::size_t postings = 0;
@@ -374,6 +405,10 @@ class Ledger::Impl final : public detail::GroupLoader {
   std::deque<std::unique_ptr<Submission>> queue_;
   bool stopping_ = false;
   std::unordered_map<std::string, detail::AccountInfo> account_cache_;  // committer thread only
+  // Balances as the committer's last group left them, valid while ledger_meta's
+  // next_entry_seq is what that group wrote (-1: nothing cached). Committer thread only.
+  std::unordered_map<std::int64_t, detail::BalanceState> balance_cache_;
+  std::int64_t balance_cache_next_entry_seq_ = -1;
   detail::AccountIndexer indexer_;
   std::thread committer_;  // last: starts after everything above is constructed
 };

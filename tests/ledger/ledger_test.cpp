@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "ledger/amount_text.h"
+#include "ledger/verify.h"
 #include "obs/metrics.h"
 #include "support/test_database.h"
 #include "support/till_process.h"
@@ -229,6 +230,27 @@ TEST_P(LedgerTest, FlagsStopABalanceCrossingZero) {
   EXPECT_EQ(balance_of(wallet).posted(), -500);
   EXPECT_TRUE(ledger_->post(transfer(wallet, bank, 500)));
   EXPECT_EQ(balance_of(wallet).posted(), 0);
+}
+
+// The committer keeps balances in memory between its groups. A second writer on the same
+// database (another process on the SQLite file, another node on PostgreSQL) must not be
+// overlooked: after it commits, the first committer's cached balances are not trusted.
+TEST_P(LedgerTest, ACommitterDoesNotTrustItsCachedBalancesAfterAnotherWriter) {
+  const Account wallet = account(AccountType::liability, kDebitsMustNotExceedCredits);
+  const Account bank = account(AccountType::asset);
+  ASSERT_TRUE(ledger_->post(transfer(bank, wallet, 500)));  // cached by ledger_: wallet 500
+  {
+    Ledger other(*database_, clock_);
+    ASSERT_TRUE(other.post(transfer(wallet, bank, 400)));  // the wallet now holds 100
+  }
+  auto overdraw = ledger_->post(transfer(wallet, bank, 101));
+  ASSERT_FALSE(overdraw) << "a stale cached balance of 500 let 101 through";
+  EXPECT_EQ(overdraw.error().code, "insufficient_funds");
+  ASSERT_TRUE(ledger_->post(transfer(wallet, bank, 100)));
+  EXPECT_EQ(balance_of(wallet).posted(), 0);
+  auto report = verify_ledger(*database_);
+  ASSERT_TRUE(report) << report.error().message;
+  EXPECT_TRUE(report->ok());
 }
 
 TEST_P(LedgerTest, ABatchIsAllOrNothing) {
