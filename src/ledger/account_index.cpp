@@ -81,6 +81,7 @@ store::StoreResult<std::size_t> AccountIndexer::index_batch() {
   for (std::size_t done = 0; done < postings.size(); done += options_.slice_rows) {
     const std::span<const IndexedPosting> slice(
         postings.data() + done, std::min(options_.slice_rows, postings.size() - done));
+    const auto slice_started = std::chrono::steady_clock::now();
     auto written = database_.transact(
         [&](store::Connection& connection) {
           return sql::insert_account_postings(connection, slice);
@@ -89,6 +90,14 @@ store::StoreResult<std::size_t> AccountIndexer::index_batch() {
     if (!written) return unexpected(written.error());
     // Flushed here, outside every lock, instead of by the committer's next synced commit.
     if (auto flushed = database_.flush_log(); !flushed) return unexpected(flushed.error());
+    // Catching up on a backlog must not crowd out the commits acknowledging callers: leave
+    // the database (the one SQLite writer, the disk's syncs) to them as long again.
+    if (done + slice.size() < postings.size() && options_.yield_factor > 0) {
+      const auto spent = std::chrono::steady_clock::now() - slice_started;
+      std::unique_lock lock(mutex_);
+      wake_.wait_for(lock, spent * options_.yield_factor, [this] { return stopping_; });
+      if (stopping_) return unexpected(store::StoreError{store::ErrorKind::other, "stopping"});
+    }
   }
   // Last, and in order after the slices in the log: a mark that survives a crash implies
   // the rows below it did.
@@ -128,6 +137,10 @@ void AccountIndexer::run() {
     }
     auto indexed = index_batch();
     if (!indexed) {
+      {
+        std::lock_guard lock(mutex_);
+        if (stopping_) return;  // the batch gave way to shutting down
+      }
       obs::warn("ledger account index: batch failed; readers scan the journal's tail meanwhile",
                 {{"error", indexed.error().message}});
       std::unique_lock lock(mutex_);

@@ -1,5 +1,5 @@
 // ledger/account_index.h — keeps ledger_account_postings (the postings by account) behind the
-// head of the journal. See docs/adr/0014-ledger-account-index.md.
+// head of the journal. See docs/adr/0014-ledger-throughput.md.
 //
 // Group commits append postings in entry order; inserting each into a per-account index at
 // once would touch one index region per account in every group. The indexer instead copies
@@ -31,7 +31,8 @@ struct AccountIndexOptions {
   std::size_t eager_rows = 65'536;             // this many unindexed postings start a batch at once
   std::chrono::milliseconds quiet_delay{200};  // fewer start one after this long
   std::chrono::milliseconds retry_delay{1000};  // after a database failure
-  bool run_thread = true;                       // false: only index_batch() / catch_up() index
+  int yield_factor = 1;    // after each slice, wait this many times as long as it took
+  bool run_thread = true;  // false: only index_batch() / catch_up() index
 };
 
 class AccountIndexer {

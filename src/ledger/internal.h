@@ -153,6 +153,14 @@ store::StoreResult<void> load_reversal_targets(store::Connection& connection,
 store::StoreResult<void> load_balances(store::Connection& connection,
                                        const std::vector<std::int64_t>& account_seqs,
                                        GroupState& state);
+// A group's rows as bound values, built apart from the transaction that writes them (the
+// pipelined committer builds them while the writer thread commits the previous group).
+struct GroupRows {
+  std::vector<store::Value> entries, postings, balances, holds;  // row-major
+  std::int64_t next_entry_seq = 0;
+};
+GroupRows prepare_group_rows(const GroupState& state);
+store::StoreResult<void> write_group_rows(store::Connection& connection, const GroupRows& rows);
 store::StoreResult<void> write_group(store::Connection& connection, const GroupState& state);
 
 store::StoreResult<void> insert_accounts(store::Connection& connection,

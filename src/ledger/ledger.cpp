@@ -2,6 +2,7 @@
 // thread, which group-commits many callers' batches in one transaction (see ledger.h).
 #include "ledger/ledger.h"
 
+#include <algorithm>
 #include <cassert>
 #include <chrono>
 #include <condition_variable>
@@ -43,6 +44,27 @@ struct Submission {
   std::size_t expire_limit = 0;  // > 0: an expiry sweep, no specs
   std::promise<LedgerResult<std::vector<Entry>>> done;
 };
+
+// A group the committer applied ahead, against its cached balances, for the writer thread to
+// write and commit while the committer applies the next group (see ADR 0014).
+struct WriteJob {
+  std::vector<std::unique_ptr<Submission>> group;
+  GroupState state;
+  detail::sql::GroupRows rows;  // built by the committer, written by the writer
+  std::vector<LedgerResult<std::vector<Entry>>> results;
+  std::int64_t first_entry_seq = 0;  // ledger_meta.next_entry_seq the writer must find
+  std::chrono::steady_clock::time_point started;
+};
+
+// committed / failed: the writer answered every caller. stale: someone else wrote the ledger
+// since the balances the group was applied against; nobody was answered, the group runs again.
+enum class WriteOutcome { committed, failed, stale };
+
+bool pipelinable(const std::vector<std::unique_ptr<Submission>>& group) {
+  return std::all_of(group.begin(), group.end(), [](const auto& submission) {
+    return !submission->work && submission->expire_limit == 0;
+  });
+}
 
 // The registry's code for `text` (any case), or nullopt for a currency Till does not know.
 std::optional<std::string> normalize_currency(std::string_view text) {
@@ -156,6 +178,13 @@ class Ledger::Impl final : public detail::GroupLoader {
         metrics_(options.metrics != nullptr ? std::make_unique<CommitterMetrics>(*options.metrics)
                                             : nullptr),
         indexer_(database, account_index_options(options), options.metrics),
+        pipeline_(options.pipeline_groups.value_or(database.dialect() == store::Dialect::sqlite)),
+        // Pipelined, half-size groups keep both stages busy: two full batches waiting become
+        // two groups, one written while the other is applied, instead of one group and an
+        // idle stage.
+        group_entries_max_(pipeline_ ? std::max(kEntriesPerBatchMax, options.group_entries_max / 2)
+                                     : options.group_entries_max),
+        writer_([this] { run_writer(); }),
         committer_([this] { run_committer(); }) {
     assert(options_.group_entries_max >= kEntriesPerBatchMax);
   }
@@ -166,7 +195,13 @@ class Ledger::Impl final : public detail::GroupLoader {
       stopping_ = true;
     }
     wake_.notify_all();
-    committer_.join();
+    committer_.join();  // drains the pipeline first
+    {
+      std::lock_guard lock(writer_mutex_);
+      writer_stopping_ = true;
+    }
+    writer_wake_.notify_all();
+    writer_.join();
   }
 
   LedgerResult<std::vector<Entry>> submit(std::vector<EntrySpec> specs, bool name_entries,
@@ -239,19 +274,204 @@ class Ledger::Impl final : public detail::GroupLoader {
       std::vector<std::unique_ptr<Submission>> group;
       {
         std::unique_lock lock(mutex_);
-        wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-        if (queue_.empty()) return;  // stopping, and all queued work is done
+        wake_.wait(lock, [this] { return stopping_ || !queue_.empty() || writer_finished_; });
+        if (queue_.empty()) {
+          // The writer finished with nothing new queued: collect its outcome now, since a
+          // stale group's callers are answered only when it runs again. Or stopping, and all
+          // queued work is done.
+          const bool stop = stopping_ && !writer_finished_;
+          writer_finished_ = false;
+          lock.unlock();
+          drain();
+          if (stop) return;
+          continue;
+        }
         std::size_t entries = 0;
-        while (!queue_.empty() && (group.empty() || entries + group_weight(*queue_.front()) <=
-                                                        options_.group_entries_max)) {
+        while (!queue_.empty() &&
+               (group.empty() || entries + group_weight(*queue_.front()) <= group_entries_max_)) {
           entries += group_weight(*queue_.front());
           group.push_back(std::move(queue_.front()));
           queue_.pop_front();
         }
         if (metrics_) metrics_->queue_depth.set(static_cast<std::int64_t>(queue_.size()));
       }
-      commit_group(group);
+      process(group);
     }
+  }
+
+  // Plain batches are pipelined when the cached balances are known to be the database's:
+  // applied here while the writer commits the previous group. Everything else (work units,
+  // expiry sweeps, a cold cache) runs the classic way, alone, inside its transaction.
+  void process(std::vector<std::unique_ptr<Submission>>& group) {
+    if (!pipeline_ || !pipelinable(group) || balance_cache_next_entry_seq_ < 0) {
+      drain();
+      commit_group(group);
+      return;
+    }
+    // A group that names what the one in flight creates or changes (an idempotency key, a
+    // hold, an entry to reverse) waits until that is in the database to be read.
+    if (in_flight_ && conflicts(group, *in_flight_)) drain();
+    auto job = apply_ahead(group);
+    if (!job) {  // could not read: the classic path reports the failure to its callers
+      drain();
+      commit_group(group);
+      return;
+    }
+    if (drain() != WriteOutcome::committed) {
+      // It was applied on top of the group that did not commit (the caches are reset).
+      commit_group(job->group);
+      return;
+    }
+    hand_over(std::move(job));
+  }
+
+  static bool names_new_entry(const GroupState& state, const std::string& id) {
+    return std::any_of(state.new_entries.begin(), state.new_entries.end(),
+                       [&](const detail::NewEntry& entry) { return entry.entry.id == id; });
+  }
+
+  static bool conflicts(const std::vector<std::unique_ptr<Submission>>& group,
+                        const WriteJob& in_flight) {
+    const GroupState& state = in_flight.state;  // read-only on both threads
+    for (const auto& submission : group) {
+      for (const EntrySpec& spec : submission->specs) {
+        if (!spec.idempotency_key.empty() && state.keyed_entries.count(spec.idempotency_key) > 0)
+          return true;
+        if (!spec.pending_entry_id.empty() && (state.holds.count(spec.pending_entry_id) > 0 ||
+                                               names_new_entry(state, spec.pending_entry_id)))
+          return true;
+        if (!spec.reverses_entry_id.empty() &&
+            (state.reversal_targets.count(spec.reverses_entry_id) > 0 ||
+             names_new_entry(state, spec.reverses_entry_id)))
+          return true;
+      }
+    }
+    return false;
+  }
+
+  // Applies a group against the cached balances, reading what else it needs on a read
+  // connection (committed data: whatever the group in flight touches is cached or waited
+  // for, see conflicts()). Leaves the caches as if the group had committed.
+  std::unique_ptr<WriteJob> apply_ahead(std::vector<std::unique_ptr<Submission>>& group) {
+    auto job = std::make_unique<WriteJob>();
+    job->started = std::chrono::steady_clock::now();
+    job->first_entry_seq = balance_cache_next_entry_seq_;
+    detail::References collected;
+    for (const auto& submission : group) detail::collect_references(submission->specs, collected);
+    auto loaded = database_.read([&](store::Connection& connection) -> store::StoreResult<void> {
+      job->state = GroupState{};
+      job->state.now_unix_ms = clock_.now_unix_ms();
+      job->state.next_entry_seq = job->first_entry_seq;
+      detail::References references;
+      references.account_ids = collected.account_ids;
+      references.hold_entry_ids = collected.hold_entry_ids;
+      references.reversal_entry_ids = collected.reversal_entry_ids;
+      references.idempotency_keys = collected.idempotency_keys;
+      return load(connection, references, job->state);
+    });
+    if (!loaded) return nullptr;
+    for (const auto& submission : group) {
+      job->results.push_back(detail::apply_batch(job->state, submission->specs, clock_,
+                                                 submission->name_entries_in_fields));
+    }
+    job->rows = detail::sql::prepare_group_rows(job->state);
+    remember_balances(true, job->state);
+    remember_accounts(job->state);
+    job->group = std::move(group);
+    return job;
+  }
+
+  void hand_over(std::unique_ptr<WriteJob> job) {
+    assert(!in_flight_);
+    in_flight_ = std::move(job);
+    {
+      std::lock_guard lock(writer_mutex_);
+      writer_has_job_ = true;
+    }
+    writer_wake_.notify_all();
+  }
+
+  // Waits for the group in flight, if any. A failed group leaves the caches reset; a stale
+  // one is run again the classic way (its callers have not been answered yet).
+  WriteOutcome drain() {
+    if (!in_flight_) return WriteOutcome::committed;
+    WriteOutcome outcome = WriteOutcome::committed;
+    {
+      std::unique_lock lock(writer_mutex_);
+      writer_wake_.wait(lock, [this] { return !writer_has_job_; });
+      outcome = writer_outcome_;
+    }
+    std::unique_ptr<WriteJob> job = std::move(in_flight_);
+    if (outcome != WriteOutcome::committed) {
+      balance_cache_.clear();
+      balance_cache_next_entry_seq_ = -1;
+    }
+    if (outcome == WriteOutcome::stale) commit_group(job->group);
+    return outcome;
+  }
+
+  void run_writer() {
+    while (true) {
+      {
+        std::unique_lock lock(writer_mutex_);
+        writer_wake_.wait(lock, [this] { return writer_stopping_ || writer_has_job_; });
+        if (!writer_has_job_) return;
+      }
+      const WriteOutcome outcome = write_job(*in_flight_);
+      {
+        std::lock_guard lock(writer_mutex_);
+        writer_outcome_ = outcome;
+        writer_has_job_ = false;
+      }
+      writer_wake_.notify_all();
+      {
+        std::lock_guard lock(mutex_);
+        writer_finished_ = true;
+      }
+      wake_.notify_all();
+    }
+  }
+
+  // On the writer thread: the group's transaction, then its callers' answers.
+  WriteOutcome write_job(WriteJob& job) {
+    bool stale = false;
+    const auto committed =
+        database_.transact([&](store::Connection& connection) -> store::StoreResult<void> {
+          stale = false;
+          auto next = detail::sql::lock_next_entry_seq(connection);
+          if (!next) return unexpected(next.error());
+          if (*next != job.first_entry_seq) {
+            stale = true;
+            return store::store_fail(store::ErrorKind::other,
+                                     "another writer committed to the ledger meanwhile");
+          }
+          return detail::sql::write_group_rows(connection, job.rows);
+        });
+    if (!committed && stale) return WriteOutcome::stale;
+    record_group(committed.has_value(), job.state, job.results,
+                 std::chrono::steady_clock::now() - job.started);
+    answer(job.group, committed, job.results);
+    if (!committed) return WriteOutcome::failed;
+    indexer_.committed(posting_count(job.state));
+    return WriteOutcome::committed;
+  }
+
+  static void answer(std::vector<std::unique_ptr<Submission>>& group,
+                     const store::StoreResult<void>& committed,
+                     std::vector<LedgerResult<std::vector<Entry>>>& results) {
+    for (std::size_t i = 0; i < group.size(); ++i) {
+      if (committed) {
+        group[i]->done.set_value(std::move(results[i]));
+      } else {
+        group[i]->done.set_value(unexpected(unavailable(committed.error())));
+      }
+    }
+  }
+
+  static std::size_t posting_count(const GroupState& state) {
+    std::size_t postings = 0;
+    for (const auto& entry : state.new_entries) postings += entry.entry.postings.size();
+    return postings;
   }
 
   // Loads everything the group's submissions refer to, inside the group's transaction.
@@ -358,19 +578,11 @@ class Ledger::Impl final : public detail::GroupLoader {
     const auto started = std::chrono::steady_clock::now();
     const auto committed = database_.transact(work);
     record_group(committed.has_value(), state, results, std::chrono::steady_clock::now() - started);
-    for (std::size_t i = 0; i < group.size(); ++i) {
-      if (committed) {
-        group[i]->done.set_value(std::move(results[i]));
-      } else {
-        group[i]->done.set_value(unexpected(unavailable(committed.error())));
-      }
-    }
+    answer(group, committed, results);
     remember_balances(committed.has_value(), state);
     if (committed) {
       remember_accounts(state);
-      std::size_t postings = 0;
-      for (const auto& entry : state.new_entries) postings += entry.entry.postings.size();
-      indexer_.committed(postings);
+      indexer_.committed(posting_count(state));
     }
   }
 
@@ -404,12 +616,24 @@ class Ledger::Impl final : public detail::GroupLoader {
   std::condition_variable wake_;
   std::deque<std::unique_ptr<Submission>> queue_;
   bool stopping_ = false;
+  bool writer_finished_ = false;  // under mutex_: the committer has an outcome to collect
   std::unordered_map<std::string, detail::AccountInfo> account_cache_;  // committer thread only
   // Balances as the committer's last group left them, valid while ledger_meta's
   // next_entry_seq is what that group wrote (-1: nothing cached). Committer thread only.
   std::unordered_map<std::int64_t, detail::BalanceState> balance_cache_;
   std::int64_t balance_cache_next_entry_seq_ = -1;
   detail::AccountIndexer indexer_;
+  // The pipeline: the group the writer thread is committing (committer thread owns the
+  // pointer; the writer uses the job between hand_over and its outcome).
+  const bool pipeline_;
+  const std::size_t group_entries_max_;
+  std::unique_ptr<WriteJob> in_flight_;
+  std::mutex writer_mutex_;
+  std::condition_variable writer_wake_;
+  bool writer_has_job_ = false;
+  WriteOutcome writer_outcome_ = WriteOutcome::committed;
+  bool writer_stopping_ = false;
+  std::thread writer_;
   std::thread committer_;  // last: starts after everything above is constructed
 };
 

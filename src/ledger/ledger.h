@@ -215,6 +215,10 @@ struct LedgerOptions {
   // The account index (postings by account) is filled by a background thread. Off: only
   // catch_up_account_index() fills it (tests that need to control when it moves).
   bool index_accounts_in_background = true;
+  // Pipelined group commit: the committer applies the next group against its cached balances
+  // while a writer thread commits the previous one. Unset: on for SQLite, off for PostgreSQL,
+  // where several nodes commit in turn and each would find its cache stale (ADR 0014).
+  std::optional<bool> pipeline_groups;
 };
 
 class Ledger {

@@ -419,35 +419,48 @@ StoreResult<void> load_balances(Connection& connection,
   return {};
 }
 
-StoreResult<void> write_group(Connection& connection, const GroupState& state) {
-  if (state.new_entries.empty()) return {};
-  std::vector<Value> entries;
-  std::vector<Value> postings;
+GroupRows prepare_group_rows(const GroupState& state) {
+  GroupRows rows;
+  if (state.new_entries.empty()) return rows;  // nothing to write, not even ledger_meta
+  rows.next_entry_seq = state.next_entry_seq;
+  rows.entries.reserve(state.new_entries.size() * 11);
+  rows.postings.reserve(state.new_entries.size() * 2 * 8);
   for (const NewEntry& entry : state.new_entries) {
-    append_entry_values(entries, entry);
-    append_posting_values(postings, entry);
+    append_entry_values(rows.entries, entry);
+    append_posting_values(rows.postings, entry);
   }
+  for (const auto& [seq, balance] : state.balances) {
+    if (!balance.dirty) continue;
+    rows.balances.insert(rows.balances.end(),
+                         {seq, format_i128(balance.debits_posted),
+                          format_i128(balance.credits_posted), format_i128(balance.debits_pending),
+                          format_i128(balance.credits_pending), balance.last_entry_seq});
+  }
+  for (const auto& [id, hold] : state.holds) {
+    if (!hold.dirty) continue;
+    rows.holds.insert(rows.holds.end(), {hold.entry_seq, std::string(to_string(hold.status)),
+                                         format_i128(hold.amount), format_i128(hold.posted_amount),
+                                         optional_int(hold.expires_at_unix_ms),
+                                         optional_int(hold.resolved_by_entry_seq)});
+  }
+  return rows;
+}
+
+StoreResult<void> write_group_rows(Connection& connection, const GroupRows& rows) {
+  if (rows.entries.empty()) return {};
   auto written = insert_rows(
       connection,
       "INSERT INTO ledger_entries (seq, id, kind, pending_entry_seq, reverses_entry_seq,"
       " expires_at_unix_ms, idempotency_key, content_sha256, description, metadata_json,"
       " created_at_unix_ms) VALUES ",
-      "", 11, entries);
+      "", 11, rows.entries);
   if (!written) return written;
   written = insert_rows(
       connection,
       "INSERT INTO ledger_postings (account_seq, entry_seq, posting_index, side, layer, amount,"
       " currency, created_at_unix_ms) VALUES ",
-      "", 8, postings);
+      "", 8, rows.postings);
   if (!written) return written;
-  std::vector<Value> balances;
-  for (const auto& [seq, balance] : state.balances) {
-    if (!balance.dirty) continue;
-    balances.insert(balances.end(),
-                    {seq, format_i128(balance.debits_posted), format_i128(balance.credits_posted),
-                     format_i128(balance.debits_pending), format_i128(balance.credits_pending),
-                     balance.last_entry_seq});
-  }
   written = insert_rows(
       connection,
       "INSERT INTO ledger_balances (account_seq, debits_posted, credits_posted, debits_pending,"
@@ -455,16 +468,8 @@ StoreResult<void> write_group(Connection& connection, const GroupState& state) {
       " ON CONFLICT (account_seq) DO UPDATE SET debits_posted = excluded.debits_posted,"
       " credits_posted = excluded.credits_posted, debits_pending = excluded.debits_pending,"
       " credits_pending = excluded.credits_pending, last_entry_seq = excluded.last_entry_seq",
-      6, balances);
+      6, rows.balances);
   if (!written) return written;
-  std::vector<Value> holds;
-  for (const auto& [id, hold] : state.holds) {
-    if (!hold.dirty) continue;
-    holds.insert(holds.end(),
-                 {hold.entry_seq, std::string(to_string(hold.status)), format_i128(hold.amount),
-                  format_i128(hold.posted_amount), optional_int(hold.expires_at_unix_ms),
-                  optional_int(hold.resolved_by_entry_seq)});
-  }
   written = insert_rows(
       connection,
       "INSERT INTO ledger_holds (entry_seq, status, amount, posted_amount, expires_at_unix_ms,"
@@ -472,12 +477,16 @@ StoreResult<void> write_group(Connection& connection, const GroupState& state) {
       " ON CONFLICT (entry_seq) DO UPDATE SET status = excluded.status,"
       " posted_amount = excluded.posted_amount, resolved_by_entry_seq = "
       "excluded.resolved_by_entry_seq",
-      6, holds);
+      6, rows.holds);
   if (!written) return written;
   auto meta = connection.execute("UPDATE ledger_meta SET next_entry_seq = $1 WHERE singleton = 1",
-                                 {state.next_entry_seq});
+                                 {rows.next_entry_seq});
   if (!meta) return unexpected(meta.error());
   return {};
+}
+
+StoreResult<void> write_group(Connection& connection, const GroupState& state) {
+  return write_group_rows(connection, prepare_group_rows(state));
 }
 
 StoreResult<void> insert_accounts(Connection& connection, const std::vector<Account>& accounts) {

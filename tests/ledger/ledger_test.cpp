@@ -253,6 +253,48 @@ TEST_P(LedgerTest, ACommitterDoesNotTrustItsCachedBalancesAfterAnotherWriter) {
   EXPECT_TRUE(report->ok());
 }
 
+// Many writers racing with the same idempotency keys: with group commit (and the SQLite
+// pipeline, where one group is applied while the previous one is still being written) a key
+// first used in a group not yet committed must replay in the next, never collide.
+TEST_P(LedgerTest, RacingWritersWithTheSameIdempotencyKeysGetOneEntryPerKey) {
+  const Account from = account(AccountType::asset);
+  const Account to = account(AccountType::liability);
+  constexpr int kThreads = 8;
+  constexpr int kKeys = 200;
+  std::vector<std::vector<std::string>> ids(kThreads, std::vector<std::string>(kKeys));
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int k = 0; k < kKeys; ++k) {
+        EntrySpec spec = transfer(from, to, 1 + k);
+        spec.idempotency_key = "race-" + std::to_string(k);
+        auto posted = ledger_->post(spec);
+        if (!posted) {
+          ++failures;
+          continue;
+        }
+        ids[static_cast<std::size_t>(t)][static_cast<std::size_t>(k)] = posted->id;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(failures.load(), 0);
+  for (int k = 0; k < kKeys; ++k) {
+    for (int t = 1; t < kThreads; ++t) {
+      EXPECT_EQ(ids[static_cast<std::size_t>(t)][static_cast<std::size_t>(k)],
+                ids[0][static_cast<std::size_t>(k)])
+          << "key " << k;
+    }
+  }
+  i128 total = 0;
+  for (int k = 0; k < kKeys; ++k) total += 1 + k;
+  EXPECT_EQ(balance_of(from).debits_posted, total);  // each key moved money once
+  auto report = verify_ledger(*database_);
+  ASSERT_TRUE(report) << report.error().message;
+  EXPECT_TRUE(report->ok());
+}
+
 TEST_P(LedgerTest, ABatchIsAllOrNothing) {
   const Account wallet = account(AccountType::liability, kDebitsMustNotExceedCredits);
   const Account bank = account(AccountType::asset);

@@ -1,5 +1,5 @@
 -- 0009_ledger_account_index: postings by account, kept behind the head of the journal.
--- See docs/adr/0014-ledger-account-index.md.
+-- See docs/adr/0014-ledger-throughput.md.
 --
 -- A synchronous index on ledger_postings (account_seq, ...) made every group commit insert
 -- into one region per account: a group of 16k transfers dirtied most of the index's pages
