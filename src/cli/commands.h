@@ -28,7 +28,7 @@ struct BenchLedgerOptions {
   std::size_t accounts = 10'000;
   std::uint64_t transfers = 1'000'000;
   std::uint64_t batch_size = 8'190;
-  int clients = 2;                // threads submitting batches
+  int clients = 4;                // threads submitting batches (2 queued while 2 are in the pipeline)
   int single_entry_writers = 64;  // latency phase; 0 skips it
   std::int64_t latency_duration_ms = 5'000;
   std::uint64_t seed = 1;

@@ -179,11 +179,6 @@ class Ledger::Impl final : public detail::GroupLoader {
                                             : nullptr),
         indexer_(database, account_index_options(options), options.metrics),
         pipeline_(options.pipeline_groups.value_or(database.dialect() == store::Dialect::sqlite)),
-        // Pipelined, half-size groups keep both stages busy: two full batches waiting become
-        // two groups, one written while the other is applied, instead of one group and an
-        // idle stage.
-        group_entries_max_(pipeline_ ? std::max(kEntriesPerBatchMax, options.group_entries_max / 2)
-                                     : options.group_entries_max),
         writer_([this] { run_writer(); }),
         committer_([this] { run_committer(); }) {
     assert(options_.group_entries_max >= kEntriesPerBatchMax);
@@ -286,9 +281,16 @@ class Ledger::Impl final : public detail::GroupLoader {
           if (stop) return;
           continue;
         }
+        // Pipelined with nothing in flight, a half-size group gets the writer going sooner, so
+        // two full batches waiting become two overlapping groups; otherwise as large as
+        // allowed (fewer groups: fewer balance rows written).
+        const std::size_t limit =
+            pipeline_ && !in_flight_
+                ? std::max(kEntriesPerBatchMax, options_.group_entries_max / 2)
+                : options_.group_entries_max;
         std::size_t entries = 0;
         while (!queue_.empty() &&
-               (group.empty() || entries + group_weight(*queue_.front()) <= group_entries_max_)) {
+               (group.empty() || entries + group_weight(*queue_.front()) <= limit)) {
           entries += group_weight(*queue_.front());
           group.push_back(std::move(queue_.front()));
           queue_.pop_front();
@@ -626,7 +628,6 @@ class Ledger::Impl final : public detail::GroupLoader {
   // The pipeline: the group the writer thread is committing (committer thread owns the
   // pointer; the writer uses the job between hand_over and its outcome).
   const bool pipeline_;
-  const std::size_t group_entries_max_;
   std::unique_ptr<WriteJob> in_flight_;
   std::mutex writer_mutex_;
   std::condition_variable writer_wake_;
