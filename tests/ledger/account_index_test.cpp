@@ -59,25 +59,18 @@ class AccountIndexTest : public ::testing::TestWithParam<Dialect> {
     return *entry;
   }
 
+  std::int64_t count(const std::string& query) {
+    auto value = testing::query_int(*database_, query);
+    EXPECT_TRUE(value) << query << ": " << value.error().message;
+    return value ? value->value_or(-1) : -1;
+  }
+
   std::int64_t mark() {
-    std::int64_t value = -1;
-    auto done = database_->read([&](store::Connection& c) -> store::StoreResult<void> {
-      auto found = c.query_one<std::int64_t>(
-          "SELECT indexed_through_entry_seq FROM ledger_account_index_state");
-      if (!found) return unexpected(found.error());
-      value = found->value_or(-1);
-      return {};
-    });
-    EXPECT_TRUE(done) << done.error().message;
-    return value;
+    return count("SELECT indexed_through_entry_seq FROM ledger_account_index_state");
   }
 
   void sql(const std::string& statement, const std::vector<store::Value>& params = {}) {
-    auto done = database_->transact([&](store::Connection& c) -> store::StoreResult<void> {
-      auto ran = c.execute(statement, params);
-      if (!ran) return unexpected(ran.error());
-      return {};
-    });
+    auto done = testing::execute_sql(*database_, statement, params);
     ASSERT_TRUE(done) << statement << ": " << done.error().message;
   }
 
@@ -204,15 +197,7 @@ TEST_P(AccountIndexTest, TheBackgroundIndexerCatchesUpByItself) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   EXPECT_EQ(mark(), last);
-  std::int64_t rows = 0;
-  auto counted = database_->read([&](store::Connection& c) -> store::StoreResult<void> {
-    auto found = c.query_one<std::int64_t>("SELECT COUNT(*) FROM ledger_account_postings");
-    if (!found) return unexpected(found.error());
-    rows = found->value_or(0);
-    return {};
-  });
-  ASSERT_TRUE(counted) << counted.error().message;
-  EXPECT_EQ(rows, 4000);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM ledger_account_postings"), 4000);
   const VerifyReport report = verify();
   EXPECT_TRUE(report.ok()) << describe(report);
 }

@@ -75,11 +75,7 @@ class VerifyTest : public ::testing::TestWithParam<Dialect> {
   }
 
   void sql(const std::string& statement, const std::vector<store::Value>& params = {}) {
-    auto done = database_->transact([&](store::Connection& c) -> store::StoreResult<void> {
-      auto ran = c.execute(statement, params);
-      if (!ran) return unexpected(ran.error());
-      return {};
-    });
+    auto done = testing::execute_sql(*database_, statement, params);
     ASSERT_TRUE(done) << statement << ": " << done.error().message;
   }
 

@@ -40,4 +40,26 @@ Result<std::unique_ptr<store::Database>> open_fresh_database(store::Dialect dial
   return std::move(database).value();
 }
 
+store::StoreResult<void> execute_sql(store::Database& database, const std::string& statement,
+                                     const std::vector<store::Value>& params) {
+  return database.transact([&](store::Connection& connection) -> store::StoreResult<void> {
+    auto ran = connection.execute(statement, params);
+    if (!ran) return unexpected(ran.error());
+    return {};
+  });
+}
+
+store::StoreResult<std::optional<std::int64_t>> query_int(store::Database& database,
+                                                          const std::string& query) {
+  std::optional<std::int64_t> value;
+  auto done = database.read([&](store::Connection& connection) -> store::StoreResult<void> {
+    auto found = connection.query_one<std::int64_t>(query);
+    if (!found) return unexpected(found.error());
+    value = *found;
+    return {};
+  });
+  if (!done) return unexpected(done.error());
+  return value;
+}
+
 }  // namespace till::testing
