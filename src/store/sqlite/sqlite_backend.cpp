@@ -7,7 +7,7 @@
 #include <cassert>
 #include <cerrno>
 #include <condition_variable>
-#include <cstring>
+#include <cstdlib>
 #include <filesystem>
 #include <limits>
 #include <mutex>
@@ -469,15 +469,15 @@ class SqliteBackend final : public detail::Backend {
     const int fd = ::open(wal.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
       if (errno == ENOENT) return {};
-      return store_fail(ErrorKind::connection,
-                        "cannot open " + wal + " to sync it: " + std::strerror(errno));
+      return store_fail(ErrorKind::connection, "cannot open " + wal + " to sync it: " +
+                                                   std::generic_category().message(errno));
     }
     const int synced = ::fdatasync(fd);
     const int sync_errno = errno;
     ::close(fd);
     if (synced != 0) {
       return store_fail(ErrorKind::connection,
-                        "cannot sync " + wal + ": " + std::strerror(sync_errno));
+                        "cannot sync " + wal + ": " + std::generic_category().message(sync_errno));
     }
     return {};
   }
