@@ -179,8 +179,8 @@ enum class Isolation { read_committed, repeatable_read, serializable };
 
 struct TxOptions {
   Isolation isolation = Isolation::read_committed;
-  // false: the commit does not wait for its sync (SQLite: synchronous=OFF for this
-  // transaction; PostgreSQL: synchronous_commit=off). Only for derived data that can be
+  // false: the commit does not wait for its sync (SQLite: synchronous=NORMAL for this
+  // transaction, WAL mode; PostgreSQL: synchronous_commit=off). Only for derived data that can be
   // rebuilt from the record: a crash may lose the transaction, but never half of it, and a
   // later synced commit makes it durable too (both logs are written in order).
   bool durable = true;

@@ -198,7 +198,7 @@ TEST_P(StoreTest, CommittedWorkPersistsAndFailedWorkRollsBack) {
 }
 
 // The commit-time sync setting of the transaction `work` runs in: SQLite's PRAGMA synchronous
-// (2 = FULL, 0 = OFF) or PostgreSQL's synchronous_commit ("on" / "off").
+// (2 = FULL, 1 = NORMAL) or PostgreSQL's synchronous_commit ("on" / "off").
 std::string sync_setting(Connection& c) {
   std::string setting;
   const bool sqlite = c.dialect() == Dialect::sqlite;
@@ -216,7 +216,7 @@ TEST_P(StoreTest, AnUnsyncedTransactionCommitsAndLeavesTheConnectionSynced) {
   script(*db, "CREATE TABLE t (id BIGINT PRIMARY KEY)");
   const bool sqlite = GetParam() == Dialect::sqlite;
   const std::string synced = sqlite ? "2" : "on";
-  const std::string unsynced = sqlite ? "0" : "off";
+  const std::string unsynced = sqlite ? "1" : "off";  // SQLite NORMAL: never OFF
   std::string inside;
   ASSERT_STORE_OK(db->transact(
       [&](Connection& c) {

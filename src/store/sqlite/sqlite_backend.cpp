@@ -146,9 +146,12 @@ class SqliteConnection final : public detail::BackendConnection {
     assert(!unsynced_ && "the previous transaction restored synchronous=FULL");
     if (access == Access::write && !options.durable) {
       // Per connection and read at COMMIT: set for this one transaction, restored after it.
-      // The checkpointer's own connection stays FULL, so checkpoints still sync.
-      StoreResult<void> off = exec("PRAGMA synchronous=OFF");
-      if (!off) return off;
+      // NORMAL, not OFF: in WAL mode NORMAL skips only the commit's sync, and a checkpoint
+      // this commit may trigger (the writer's autocheckpoint) still syncs the WAL before
+      // copying it into the database. With OFF such a checkpoint could write pages of
+      // unsynced transactions into the database file, and a power loss could corrupt it.
+      StoreResult<void> relaxed = exec("PRAGMA synchronous=NORMAL");
+      if (!relaxed) return relaxed;
       unsynced_ = true;
     }
     // IMMEDIATE takes the write lock up front: a deferred transaction that reads first and
@@ -236,7 +239,7 @@ class SqliteConnection final : public detail::BackendConnection {
     return Unexpected<StoreError>(std::move(error));
   }
 
-  bool unsynced_ = false;  // synchronous=OFF for the open transaction
+  bool unsynced_ = false;  // synchronous=NORMAL for the open transaction
   sqlite3* db_;
   std::string path_;
   detail::StatementCache<CachedStatement> cache_;
