@@ -261,6 +261,30 @@ HttpRequest processor_request(const AccountConfig& account, const CallContext& c
   return request;
 }
 
+ProcessorResult send_processor_call(
+    HttpClient& http, const CallContext& context, Expected<HttpRequest, std::string> request,
+    const std::function<ProcessorResult(const HttpResult&)>& decode) {
+  const auto started = std::chrono::steady_clock::now();
+  ProcessorResult result;
+  if (!is_idempotency_key(context.idempotency_key)) {
+    result = not_processed_result("idempotency key is missing or malformed (nothing sent)");
+  } else if (!request) {
+    result = not_processed_result(request.error() + " (nothing sent)");
+  } else {
+    const HttpResult answer = http.send(*request);
+    if (answer.outcome != HttpOutcome::response) {
+      result = result_for_transport(answer);
+    } else if (answer.truncated && answer.status >= 200 && answer.status <= 299) {
+      result = unknown_result("processor's answer exceeded the size limit");
+    } else {
+      result = account_for_resends(answer, decode(answer));
+    }
+  }
+  result.latency = std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::steady_clock::now() - started);
+  return result;
+}
+
 Expected<boost::json::object, std::string> parse_json_object(std::string_view text) {
   boost::json::parse_options options;
   options.max_depth = kJsonDepthMax;

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -93,6 +94,15 @@ std::optional<ProcessorStatus> parse_processor_status(std::string_view text);
 // traceparent. The caller adds its credentials and idempotency headers.
 HttpRequest processor_request(const AccountConfig& account, const CallContext& context,
                               HttpMethod method, std::string_view path, std::string body);
+
+// One processor call as every wire connector makes it. A malformed idempotency key or a
+// request that could not be encoded (`request` holds why) is not_processed, nothing sent.
+// Otherwise `request` is sent: a transport failure or a 2xx answer cut at the size limit is
+// classified here, any other answer is decoded by `decode` and then accounted for re-sends.
+// The result carries the whole call's latency.
+ProcessorResult send_processor_call(
+    HttpClient& http, const CallContext& context, Expected<HttpRequest, std::string> request,
+    const std::function<ProcessorResult(const HttpResult&)>& decode);
 
 // Strict JSON reading: every failure names the field.
 Expected<boost::json::object, std::string> parse_json_object(std::string_view text);

@@ -62,29 +62,16 @@ class PspIso8583Connector final : public Connector {
  private:
   ProcessorResult call(Operation operation, const CallContext& context,
                        const std::string& message_id, Expected<IsoMessage, std::string> message) {
-    const auto started = std::chrono::steady_clock::now();
-    ProcessorResult result;
-    if (!is_idempotency_key(context.idempotency_key)) {
-      result = not_processed_result("idempotency key is missing or malformed (nothing sent)");
-    } else if (!message) {
-      result = not_processed_result(message.error() + " (nothing sent)");
-    } else {
-      HttpRequest request =
+    auto request = [&]() -> Expected<HttpRequest, std::string> {
+      if (!message) return unexpected(message.error());
+      HttpRequest built =
           processor_request(account_, context, HttpMethod::post, kMessagesPath, message->body);
-      request.headers = {{"X-Acquirer-Key", api_key_}, {"X-Message-Id", message_id}};
-      const HttpResult answer = http_->send(request);
-      if (answer.outcome != HttpOutcome::response) {
-        result = result_for_transport(answer);
-      } else if (answer.truncated && answer.status >= 200 && answer.status <= 299) {
-        result = unknown_result("processor's answer exceeded the size limit");
-      } else {
-        result = account_for_resends(
-            answer, decode_response(operation, *message, answer.status, answer.body));
-      }
-    }
-    result.latency = std::chrono::duration_cast<std::chrono::microseconds>(
-        std::chrono::steady_clock::now() - started);
-    return result;
+      built.headers = {{"X-Acquirer-Key", api_key_}, {"X-Message-Id", message_id}};
+      return built;
+    };
+    return send_processor_call(*http_, context, request(), [&](const HttpResult& answer) {
+      return decode_response(operation, *message, answer.status, answer.body);
+    });
   }
 
   const AccountConfig account_;

@@ -62,29 +62,16 @@ class PspJsonConnector final : public Connector {
  private:
   ProcessorResult call(Operation operation, const CallContext& context,
                        const std::string& header_key, Expected<WireRequest, std::string> wire) {
-    const auto started = std::chrono::steady_clock::now();
-    ProcessorResult result;
-    if (!is_idempotency_key(context.idempotency_key)) {
-      result = not_processed_result("idempotency key is missing or malformed (nothing sent)");
-    } else if (!wire) {
-      result = not_processed_result(wire.error() + " (nothing sent)");
-    } else {
-      HttpRequest request =
+    auto request = [&]() -> Expected<HttpRequest, std::string> {
+      if (!wire) return unexpected(wire.error());
+      HttpRequest built =
           processor_request(account_, context, wire->method, wire->path, std::move(wire->body));
-      request.headers = {{"Authorization", "Bearer " + api_key_}, {"Idempotency-Key", header_key}};
-      const HttpResult answer = http_->send(request);
-      if (answer.outcome != HttpOutcome::response) {
-        result = result_for_transport(answer);
-      } else if (answer.truncated && answer.status >= 200 && answer.status <= 299) {
-        result = unknown_result("processor's answer exceeded the size limit");
-      } else {
-        result =
-            account_for_resends(answer, decode_response(operation, answer.status, answer.body));
-      }
-    }
-    result.latency = std::chrono::duration_cast<std::chrono::microseconds>(
-        std::chrono::steady_clock::now() - started);
-    return result;
+      built.headers = {{"Authorization", "Bearer " + api_key_}, {"Idempotency-Key", header_key}};
+      return built;
+    };
+    return send_processor_call(*http_, context, request(), [&](const HttpResult& answer) {
+      return decode_response(operation, answer.status, answer.body);
+    });
   }
 
   const AccountConfig account_;
