@@ -66,8 +66,7 @@ store::StoreResult<std::size_t> AccountIndexer::index_batch() {
     if (!mark) return unexpected(mark.error());
     auto last = sql::select_postings_after(connection, *mark, options_.batch_rows_max, postings);
     if (!last) return unexpected(last.error());
-    through = *last;
-    if (postings.empty()) through = *mark;
+    through = *last;  // the mark itself when nothing is new
     return {};
   });
   if (!read) return unexpected(read.error());

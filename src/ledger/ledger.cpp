@@ -285,9 +285,8 @@ class Ledger::Impl final : public detail::GroupLoader {
         // two full batches waiting become two overlapping groups; otherwise as large as
         // allowed (fewer groups: fewer balance rows written).
         const std::size_t limit =
-            pipeline_ && !in_flight_
-                ? std::max(kEntriesPerBatchMax, options_.group_entries_max / 2)
-                : options_.group_entries_max;
+            pipeline_ && !in_flight_ ? std::max(kEntriesPerBatchMax, options_.group_entries_max / 2)
+                                     : options_.group_entries_max;
         std::size_t entries = 0;
         while (!queue_.empty() &&
                (group.empty() || entries + group_weight(*queue_.front()) <= limit)) {
@@ -358,17 +357,14 @@ class Ledger::Impl final : public detail::GroupLoader {
     auto job = std::make_unique<WriteJob>();
     job->started = std::chrono::steady_clock::now();
     job->first_entry_seq = balance_cache_next_entry_seq_;
-    detail::References collected;
-    for (const auto& submission : group) detail::collect_references(submission->specs, collected);
+    // Everything is collected afresh in each attempt: load() consumes the references.
     auto loaded = database_.read([&](store::Connection& connection) -> store::StoreResult<void> {
       job->state = GroupState{};
       job->state.now_unix_ms = clock_.now_unix_ms();
       job->state.next_entry_seq = job->first_entry_seq;
       detail::References references;
-      references.account_ids = collected.account_ids;
-      references.hold_entry_ids = collected.hold_entry_ids;
-      references.reversal_entry_ids = collected.reversal_entry_ids;
-      references.idempotency_keys = collected.idempotency_keys;
+      for (const auto& submission : group)
+        detail::collect_references(submission->specs, references);
       return load(connection, references, job->state);
     });
     if (!loaded) return nullptr;
@@ -404,10 +400,7 @@ class Ledger::Impl final : public detail::GroupLoader {
       outcome = writer_outcome_;
     }
     std::unique_ptr<WriteJob> job = std::move(in_flight_);
-    if (outcome != WriteOutcome::committed) {
-      balance_cache_.clear();
-      balance_cache_next_entry_seq_ = -1;
-    }
+    if (outcome != WriteOutcome::committed) forget_balances();
     if (outcome == WriteOutcome::stale) commit_group(job->group);
     return outcome;
   }
@@ -529,11 +522,15 @@ class Ledger::Impl final : public detail::GroupLoader {
     return detail::sql::load_balances(connection, missing_balances, state);
   }
 
+  void forget_balances() {
+    balance_cache_.clear();
+    balance_cache_next_entry_seq_ = -1;
+  }
+
   // After a group: its balances are the database's now, until someone else writes.
   void remember_balances(bool committed, const GroupState& state) {
     if (!committed) {
-      balance_cache_.clear();
-      balance_cache_next_entry_seq_ = -1;
+      forget_balances();
       return;
     }
     if (balance_cache_.size() + state.balances.size() > kBalanceCacheEntriesMax) {

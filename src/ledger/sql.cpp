@@ -176,6 +176,11 @@ void append_posting_values(std::vector<Value>& values, const NewEntry& entry) {
   }
 }
 
+// What an account's postings listing reads, for `add` in select_postings (p: the posting,
+// e: its entry), from the journal's tail and from the account index alike.
+constexpr std::string_view kPostingListColumns =
+    "SELECT e.id, p.created_at_unix_ms, p.posting_index, p.currency, p.side, p.layer, p.amount";
+
 constexpr std::string_view kEntryColumns =
     "e.seq, e.id, e.kind, pe.id, re.id, e.expires_at_unix_ms, e.idempotency_key, e.description, "
     "e.metadata_json, e.created_at_unix_ms";
@@ -653,20 +658,21 @@ StoreResult<std::optional<Page<Posting>>> select_postings(Connection& connection
   auto mark = select_index_mark(connection);
   if (!mark) return unexpected(mark.error());
   auto result = connection.query(
-      "SELECT e.id, p.created_at_unix_ms, p.posting_index, p.currency, p.side, p.layer, p.amount"
-      " FROM ledger_postings p JOIN ledger_entries e ON e.seq = p.entry_seq"
-      " WHERE p.entry_seq > $1 AND p.account_seq = $2 AND (p.entry_seq < $3 OR (p.entry_seq = $3"
-      " AND p.posting_index < $4)) ORDER BY p.entry_seq DESC, p.posting_index DESC LIMIT $5",
+      std::string(kPostingListColumns) +
+          " FROM ledger_postings p JOIN ledger_entries e ON e.seq = p.entry_seq"
+          " WHERE p.entry_seq > $1 AND p.account_seq = $2"
+          " AND (p.entry_seq < $3 OR (p.entry_seq = $3 AND p.posting_index < $4))"
+          " ORDER BY p.entry_seq DESC, p.posting_index DESC LIMIT $5",
       {*mark, **account_seq, cursor_seq, cursor_index, static_cast<std::int64_t>(limit + 1)}, add);
   if (!result) return unexpected(result.error());
   if (page.items.size() < limit + 1) {
     result = connection.query(
-        "SELECT e.id, p.created_at_unix_ms, p.posting_index, p.currency, p.side, p.layer, p.amount"
-        " FROM ledger_account_postings ap JOIN ledger_postings p ON p.entry_seq = ap.entry_seq"
-        " AND p.posting_index = ap.posting_index JOIN ledger_entries e ON e.seq = ap.entry_seq"
-        " WHERE ap.account_seq = $1 AND ap.entry_seq <= $2 AND (ap.entry_seq < $3 OR"
-        " (ap.entry_seq = $3 AND ap.posting_index < $4))"
-        " ORDER BY ap.entry_seq DESC, ap.posting_index DESC LIMIT $5",
+        std::string(kPostingListColumns) +
+            " FROM ledger_account_postings ap JOIN ledger_postings p ON p.entry_seq = ap.entry_seq"
+            " AND p.posting_index = ap.posting_index JOIN ledger_entries e ON e.seq = ap.entry_seq"
+            " WHERE ap.account_seq = $1 AND ap.entry_seq <= $2 AND (ap.entry_seq < $3 OR"
+            " (ap.entry_seq = $3 AND ap.posting_index < $4))"
+            " ORDER BY ap.entry_seq DESC, ap.posting_index DESC LIMIT $5",
         {**account_seq, *mark, cursor_seq, cursor_index,
          static_cast<std::int64_t>(limit + 1 - page.items.size())},
         add);
