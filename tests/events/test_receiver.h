@@ -5,6 +5,7 @@
 #pragma once
 
 #include <atomic>
+#include <boost/json/parse.hpp>
 #include <chrono>
 #include <map>
 #include <mutex>
@@ -13,11 +14,10 @@
 #include <thread>
 #include <vector>
 
-#include <boost/json/parse.hpp>
-
 #include "api/server.h"
 #include "events/signature.h"
 #include "obs/log.h"
+#include "support/poll.h"
 
 namespace till::events::testing {
 
@@ -88,12 +88,7 @@ class TestReceiver {
 
   // Waits until `count` distinct events were answered 2xx, or `timeout` passed.
   bool wait_delivered(std::size_t count, std::chrono::milliseconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (delivered().size() >= count) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return delivered().size() >= count;
+    return ::till::testing::poll_until([&] { return delivered().size() >= count; }, timeout);
   }
 
  private:

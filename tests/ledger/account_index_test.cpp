@@ -13,6 +13,7 @@
 #include "ledger/ledger.h"
 #include "ledger/verify.h"
 #include "store/store.h"
+#include "support/poll.h"
 #include "support/test_database.h"
 #include "support/till_process.h"
 
@@ -192,10 +193,7 @@ TEST_P(AccountIndexTest, TheBackgroundIndexerCatchesUpByItself) {
   auto posted = ledger->post_batch(batch);
   ASSERT_TRUE(posted) << posted.error().message;
   const std::int64_t last = posted->back().seq;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (mark() < last && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  testing::poll_until([&] { return mark() >= last; }, std::chrono::seconds(20));
   EXPECT_EQ(mark(), last);
   EXPECT_EQ(count("SELECT COUNT(*) FROM ledger_account_postings"), 4000);
   const VerifyReport report = verify();

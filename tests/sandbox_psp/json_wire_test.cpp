@@ -351,11 +351,9 @@ TEST(JsonWireLogs, CardNumbersAreNeverStoredOrLogged) {
   EXPECT_EQ(bytes.find("4000056655665556"), std::string::npos);
   EXPECT_NE(bytes.find("5556"), std::string::npos);  // last4 is kept
   // The request's log line is written after the answer: wait for it.
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (psp.captured_stderr().find("/v1/authorizations") == std::string::npos &&
-         std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  ::till::testing::poll_until(
+      [&] { return psp.captured_stderr().find("/v1/authorizations") != std::string::npos; },
+      std::chrono::seconds(5));
   EXPECT_NE(psp.captured_stderr().find("/v1/authorizations"), std::string::npos);
   EXPECT_EQ(psp.captured_stderr().find("4000056655665556"), std::string::npos);
   EXPECT_EQ(psp.captured_stdout().find("4000056655665556"), std::string::npos);

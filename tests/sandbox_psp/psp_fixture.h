@@ -17,6 +17,7 @@
 #include "api/server.h"
 #include "obs/log.h"
 #include "sandbox_psp/processor.h"
+#include "support/poll.h"
 #include "support/sandbox_psp_process.h"
 
 namespace till::sandbox_psp::testing {
@@ -164,12 +165,7 @@ class WebhookReceiver {
     return out;
   }
   bool wait_accepted(std::size_t count, std::chrono::milliseconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (accepted().size() >= count) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return accepted().size() >= count;
+    return ::till::testing::poll_until([&] { return accepted().size() >= count; }, timeout);
   }
 
  private:
